@@ -1,0 +1,5 @@
+"""Allow `python -m pgdiag`."""
+
+from pgdiag.cli import main
+
+main()

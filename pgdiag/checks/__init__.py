@@ -1,0 +1,55 @@
+"""The check catalogue: one module per check in this package, found by scanning it."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from functools import cache
+
+from pgdiag.checks.base import Check
+from pgdiag.config import Config
+from pgdiag.findings import Finding, severity_rank
+from pgdiag.snapshot import Snapshot
+
+_NOT_CHECKS = {"base", "helpers"}
+
+
+@cache
+def registry() -> dict[str, type[Check]]:
+    """Every check class by id, in catalogue (module name) order."""
+    found: dict[str, type[Check]] = {}
+    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+        if module_info.name in _NOT_CHECKS:
+            continue
+        module = importlib.import_module(f"{__name__}.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and issubclass(value, Check) and value is not Check \
+                    and value.__module__ == module.__name__:
+                found[value.id] = value
+    return found
+
+
+@dataclass
+class CheckRun:
+    """The findings of a run, worst first, and the checks that could not run with why."""
+
+    findings: list[Finding] = field(default_factory=list)
+    not_run: dict[str, str] = field(default_factory=dict)
+
+
+def run_checks(snapshot: Snapshot, config: Config | None = None) -> CheckRun:
+    """Run every enabled check whose collectors succeeded; sort findings worst first, stable within a check."""
+    config = config or Config()
+    result = CheckRun()
+    for check_id, check_class in registry().items():
+        if not config.enabled(check_id):
+            continue
+        missing = [name for name in check_class.requires if not snapshot.ok(name)]
+        if missing:
+            result.not_run[check_id] = f"needs collector(s) {', '.join(missing)}"
+            continue
+        settings = check_class.settings(config.overrides(check_id))
+        result.findings.extend(check_class().run(snapshot, settings))
+    result.findings.sort(key=lambda f: severity_rank(f.severity))
+    return result

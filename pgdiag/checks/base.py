@@ -1,0 +1,50 @@
+"""What every check is: an id, a documentation page, declared thresholds, and a function from Snapshot to findings."""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass
+from typing import Any, ClassVar, Iterable
+
+from pgdiag.findings import Finding
+from pgdiag.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Threshold:
+    """A configurable limit of a check: its default and what it means."""
+
+    default: Any
+    description: str
+
+
+class Check:
+    """Base class. A subclass's docstring is its documentation page: a summary line, then
+    **Problem**, **Why it matters** and **Fix** sections."""
+
+    id: ClassVar[str]
+    thresholds: ClassVar[dict[str, Threshold]] = {}
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    @classmethod
+    def summary(cls) -> str:
+        """The first line of the documentation page."""
+        return (inspect.getdoc(cls) or "").splitlines()[0]
+
+    @classmethod
+    def documentation(cls) -> str:
+        """The whole documentation page, thresholds included."""
+        text = inspect.getdoc(cls) or ""
+        if cls.thresholds:
+            text += "\n\nThresholds (pgdiag.toml, [checks." + cls.id + "]):\n"
+            text += "\n".join(f"  {name} = {t.default!r}  # {t.description}" for name, t in cls.thresholds.items())
+        return text
+
+    @classmethod
+    def settings(cls, overrides: dict[str, Any]) -> dict[str, Any]:
+        """Declared defaults with the user's overrides applied."""
+        return {name: overrides.get(name, t.default) for name, t in cls.thresholds.items()}
+
+    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+        """Yield the findings for `snapshot` under `settings` (thresholds by name)."""
+        raise NotImplementedError

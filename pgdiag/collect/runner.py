@@ -1,0 +1,154 @@
+"""Run every collector over one read-only session and gather the results into a `Snapshot`.
+
+Each collector is one query for the whole database. A collector that fails is recorded with
+its reason and the scan goes on; collectors that need ``pg_stat_statements`` are skipped, with
+the exact fix, when the extension is missing.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Callable
+
+import pandas as pd
+import psycopg
+from psycopg import errors, sql
+
+from pgdiag import queries
+from pgdiag.collect.frames import to_frame
+from pgdiag.errors import PgdiagError
+from pgdiag.snapshot import CollectorStatus, Snapshot
+
+MIN_VERSION_NUM = 130000
+PGSS = "pg_stat_statements"
+
+# Catalog collectors first: the statement collectors consult `extensions` and `settings`.
+CATALOG_COLLECTORS = ("server", "settings", "extensions", "locks", "tables", "indexes", "foreign_keys", "sequences")
+STATEMENT_COLLECTORS = ("statements", "statements_info")
+COLLECTORS = CATALOG_COLLECTORS + STATEMENT_COLLECTORS
+
+
+@dataclass(frozen=True)
+class CollectOptions:
+    """What to collect beyond the defaults."""
+
+    all_databases: bool = False
+
+
+class _Skip(Exception):
+    """A collector cannot run here; the message says how to enable it."""
+
+
+def collect(conn: psycopg.Connection, target_display: str, options: CollectOptions | None = None,
+            on_progress: Callable[[str], None] | None = None) -> Snapshot:
+    """Collect every frame from `conn` (a pgdiag session) into a Snapshot."""
+    options = options or CollectOptions()
+    version_num = conn.info.server_version
+    if version_num < MIN_VERSION_NUM:
+        raise PgdiagError(f"PostgreSQL {version_num // 10000} is not supported: pgdiag needs PostgreSQL 13 or newer")
+    snapshot = Snapshot(
+        target={"dsn": target_display, "database": conn.info.dbname,
+                "server_version": conn.info.parameter_status("server_version") or str(version_num),
+                "server_version_num": version_num},
+        collected_at=datetime.now(timezone.utc).replace(microsecond=0),
+    )
+    for name in COLLECTORS:
+        if on_progress:
+            on_progress(name)
+        started = time.perf_counter()
+        try:
+            frame, message = _run(conn, name, snapshot, options)
+        except _Skip as skip:
+            snapshot.collectors.append(CollectorStatus(name, "skipped", message=str(skip)))
+            continue
+        except psycopg.Error as exc:
+            snapshot.collectors.append(CollectorStatus(name, "error", seconds=_since(started),
+                                                       message=describe_error(exc)))
+            continue
+        snapshot.frames[name] = frame
+        snapshot.collectors.append(CollectorStatus(name, "ok", rows=len(frame), seconds=_since(started),
+                                                   message=message))
+    return snapshot
+
+
+def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot,
+         options: CollectOptions) -> tuple[pd.DataFrame, str | None]:
+    """Run collector `name`; return its frame and an optional note for the report."""
+    params: dict[str, sql.Composable] = {}
+    if name in STATEMENT_COLLECTORS:
+        params["pgss_schema"] = sql.Identifier(_pgss_schema(snapshot))
+        params["all_databases"] = sql.Literal(options.all_databases)
+    text = queries.get(name, conn.info.server_version)
+    query = sql.SQL(text).format(**params) if params else sql.SQL(text)
+    try:
+        with conn.cursor() as cur:
+            cur.execute(query)
+            frame = to_frame([(d.name, d.type_code) for d in cur.description or []], cur.fetchall())
+    except errors.ObjectNotInPrerequisiteState as exc:
+        if name in STATEMENT_COLLECTORS:
+            raise _Skip(f"{PGSS} is created but not loaded: add shared_preload_libraries = '{PGSS}' "
+                        "to postgresql.conf and restart the server") from exc
+        raise
+    return frame, _note(name, frame, snapshot)
+
+
+def _pgss_schema(snapshot: Snapshot) -> str:
+    """The schema pg_stat_statements was created in, or a skip with the exact fix."""
+    extensions = snapshot.frame("extensions")
+    if not snapshot.ok("extensions"):
+        raise _Skip("cannot tell whether pg_stat_statements is installed: the extensions collector failed")
+    row = extensions[extensions["name"] == PGSS]
+    if row.empty:
+        raise _Skip(f"{PGSS} is not available on this server: install PostgreSQL's contrib package, "
+                    f"add shared_preload_libraries = '{PGSS}', restart, then CREATE EXTENSION {PGSS};")
+    if pd.isna(row.iloc[0]["installed_version"]):
+        fix = f"CREATE EXTENSION {PGSS};"
+        if not _preloaded(snapshot):
+            fix = f"add shared_preload_libraries = '{PGSS}' to postgresql.conf, restart, then {fix}"
+        raise _Skip(f"{PGSS} is not installed in database {snapshot.target['database']}: {fix}")
+    return str(row.iloc[0]["schema"])
+
+
+def _preloaded(snapshot: Snapshot) -> bool:
+    """Whether pg_stat_statements is in shared_preload_libraries (unknown counts as no)."""
+    settings = snapshot.frame("settings")
+    if settings.empty:
+        return False
+    value = settings.loc[settings["name"] == "shared_preload_libraries", "setting"]
+    return not value.empty and PGSS in str(value.iloc[0])
+
+
+def _note(name: str, frame: pd.DataFrame, snapshot: Snapshot) -> str | None:
+    """What the report should say about an otherwise successful collector."""
+    if name == "statements":
+        hidden = int((frame["query"] == "<insufficient privilege>").sum()) if not frame.empty else 0
+        if hidden:
+            user = snapshot.frame("server")["current_user"].iloc[0] if snapshot.ok("server") else "<role>"
+            return (f"{hidden} statements of other roles have hidden texts: "
+                    f"GRANT pg_read_all_stats TO {user};")
+    if name in ("tables", "indexes"):
+        skipped_col = "size_skipped" if name == "tables" else None
+        locked = int(frame[skipped_col].sum()) if skipped_col and not frame.empty else 0
+        if name == "indexes" and not frame.empty:
+            locked = int(frame["index_bytes"].isna().sum())
+        if locked:
+            return f"sizes of {locked} relations not read: held in ACCESS EXCLUSIVE mode during the scan"
+    return None
+
+
+def describe_error(exc: psycopg.Error) -> str:
+    """One line saying why a collector failed and, where known, what to do."""
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, errors.QueryCanceled):
+        return f"{first}: the statement timeout was hit; raise it with --statement-timeout"
+    if isinstance(exc, errors.LockNotAvailable):
+        return f"{first}: a lock was held by another session; retry, or raise --lock-timeout"
+    if isinstance(exc, errors.InsufficientPrivilege):
+        return f"{first}: grant pg_monitor (or pg_read_all_stats) to the scanning role"
+    return first
+
+
+def _since(started: float) -> float:
+    return round(time.perf_counter() - started, 4)

@@ -1,0 +1,37 @@
+"""Fixtures: one real server per PostgreSQL major for the whole session, one database per test module."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import pytest
+
+from pgdiag.dsn import parse
+from pgdiag.scan import ScanResult, scan
+from tests.pg import Backend, TestDatabase, create_database, discover_backends, drop_database
+
+BACKENDS = discover_backends()
+
+
+@pytest.fixture(scope="session", params=BACKENDS, ids=[b.label for b in BACKENDS])
+def backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
+    """A running PostgreSQL server; every test that touches SQL runs once per available major."""
+    server: Backend = request.param
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def db(backend: Backend, request: pytest.FixtureRequest) -> Iterator[TestDatabase]:
+    """A fresh database for this test module, with pg_stat_statements created."""
+    name = "t_" + re.sub(r"\W", "_", request.module.__name__.rsplit(".", 1)[-1])[:55]
+    database = create_database(backend, name)
+    yield database
+    drop_database(database)
+
+
+def run_scan(database: TestDatabase, **kwargs) -> ScanResult:
+    """Scan `database` through pgdiag's own safe session."""
+    return scan(parse(database.dsn), **kwargs)
