@@ -42,8 +42,8 @@ class _Skip(Exception):
 
 
 def collect(conn: psycopg.Connection, target_display: str, options: CollectOptions | None = None,
-            on_progress: Callable[[str], None] | None = None) -> Snapshot:
-    """Collect every frame from `conn` (a pgdiag session) into a Snapshot."""
+            on_progress: Callable[[str], None] | None = None, only: tuple[str, ...] = COLLECTORS) -> Snapshot:
+    """Collect the frames named in `only` (default: all) from `conn`, a pgdiag session, into a Snapshot."""
     options = options or CollectOptions()
     version_num = conn.info.server_version
     if version_num < MIN_VERSION_NUM:
@@ -54,7 +54,7 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
                 "server_version_num": version_num},
         collected_at=datetime.now(timezone.utc).replace(microsecond=0),
     )
-    for name in COLLECTORS:
+    for name in (n for n in COLLECTORS if n in only):
         if on_progress:
             on_progress(name)
         started = time.perf_counter()

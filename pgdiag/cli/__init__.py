@@ -1,0 +1,71 @@
+"""The ``pgdiag`` command: wires one module per command and turns every failure into a documented exit code.
+
+Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 usage, connection or input error
+(one line on stderr), 3 internal error (one line plus where the traceback was logged).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+import traceback
+from datetime import datetime
+from pathlib import Path
+
+import typer
+from typer._click import exceptions as click_exceptions
+
+from pgdiag.cli import checks, doctor, scan
+from pgdiag.errors import EXIT_INTERNAL, EXIT_USAGE, PgdiagError
+
+app = typer.Typer(
+    name="pgdiag",
+    help="PostgreSQL performance diagnostics: what is slow, what is missing, what leaks across tenants.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("scan")(scan.scan)
+app.command("doctor")(doctor.doctor)
+app.command("checks")(checks.checks)
+
+
+def run(argv: list[str]) -> int:
+    """Run the command line with `argv` and return the exit code; never raises."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="pgdiag", standalone_mode=False)
+    except PgdiagError as exc:
+        return _fail(str(exc), exc.exit_code)
+    except click_exceptions.UsageError as exc:
+        hint = f" (see 'pgdiag {exc.ctx.info_name} --help')" if exc.ctx and exc.ctx.parent else \
+            " (see 'pgdiag --help')"
+        return _fail(" ".join(exc.format_message().split()) + hint, EXIT_USAGE)
+    except click_exceptions.Abort:
+        return _fail("interrupted", EXIT_USAGE)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_USAGE)
+    except Exception:
+        log = _log_traceback()
+        return _fail(f"internal error (a bug in pgdiag); details in {log}", EXIT_INTERNAL)
+    return int(code or 0)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(run(sys.argv[1:]))
+
+
+def _fail(message: str, code: int) -> int:
+    """Print `message` as the single error line on stderr and return `code`."""
+    sys.stderr.write(f"pgdiag: error: {message}\n")
+    return code
+
+
+def _log_traceback() -> Path:
+    """Write the current traceback to a log file (secrets redacted) and return its path."""
+    from pgdiag.dsn import redact
+
+    path = Path(tempfile.gettempdir()) / f"pgdiag-crash-{datetime.now():%Y%m%d-%H%M%S}.log"
+    path.write_text(redact(traceback.format_exc(), ()), encoding="utf-8")
+    return path

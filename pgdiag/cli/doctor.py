@@ -1,0 +1,37 @@
+"""``pgdiag doctor``: every prerequisite of a full scan, with ok / missing and the exact fix."""
+
+from __future__ import annotations
+
+import typer
+
+from pgdiag.cli.options import ConnectTimeout, DsnOption, LockTimeout, StatementTimeout, limits
+
+
+def doctor(
+    dsn: DsnOption = None,
+    statement_timeout: StatementTimeout = 30.0,
+    lock_timeout: LockTimeout = 1.0,
+    connect_timeout: ConnectTimeout = 10,
+) -> None:
+    """Check extensions, privileges and settings pgdiag needs; print the fix for each one missing."""
+    from rich.console import Console
+    from rich.markup import escape
+
+    from pgdiag.collect import collect
+    from pgdiag.doctor import diagnose
+    from pgdiag.dsn import resolve
+    from pgdiag.session import connect
+
+    target = resolve(dsn)
+    with connect(target, limits(statement_timeout, lock_timeout, connect_timeout)) as conn:
+        snapshot = collect(conn, target.display, only=("server", "settings", "extensions"))
+    console = Console(highlight=False)
+    console.print(f"pgdiag doctor for {escape(target.display)} (PostgreSQL {snapshot.target['server_version']})")
+    items = diagnose(snapshot)
+    for item in items:
+        mark = {"ok": "[green]ok[/green]     ", "missing": "[red]missing[/red]", "optional": "[yellow]optional[/yellow]"}
+        console.print(f"  {mark[item.state]} {escape(item.name)}: {escape(item.detail)}")
+        if item.state != "ok" and item.fix:
+            console.print(f"           fix: [bold]{escape(item.fix)}[/bold]")
+    if any(item.state == "missing" for item in items):
+        raise typer.Exit(1)

@@ -1,0 +1,91 @@
+"""Prerequisites of a full scan, judged from a snapshot of server, settings and extensions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import pandas as pd
+
+from pgdiag.snapshot import Snapshot
+
+State = Literal["ok", "missing", "optional"]
+PGSS = "pg_stat_statements"
+
+
+@dataclass(frozen=True)
+class Prerequisite:
+    """One thing pgdiag needs or benefits from, whether it is there, and the exact fix."""
+
+    name: str
+    state: State
+    detail: str
+    fix: str | None = None
+
+
+def diagnose(snapshot: Snapshot) -> list[Prerequisite]:
+    """Every prerequisite with its state; ``missing`` ones limit what a scan can report."""
+    server = snapshot.frame("server").iloc[0] if snapshot.ok("server") else None
+    settings = snapshot.frame("settings")
+    extensions = snapshot.frame("extensions")
+    database = snapshot.target.get("database")
+    major = snapshot.server_version_num // 10000
+    user = server["current_user"] if server is not None else "<role>"
+
+    def setting(name: str) -> str:
+        if settings.empty:
+            return ""
+        value = settings.loc[settings["name"] == name, "setting"]
+        return "" if value.empty else str(value.iloc[0])
+
+    def extension(name: str) -> pd.Series | None:
+        if extensions.empty:
+            return None
+        rows = extensions[extensions["name"] == name]
+        return None if rows.empty else rows.iloc[0]
+
+    items: list[Prerequisite] = []
+    supported = 13 <= major <= 18
+    items.append(Prerequisite("PostgreSQL version", "ok" if supported else "missing",
+                              f"{snapshot.target.get('server_version')} (pgdiag supports 13 to 18)",
+                              None if supported else "upgrade to PostgreSQL 13 or newer"))
+    preload = setting("shared_preload_libraries")
+    libraries = [lib.strip() for lib in preload.split(",") if lib.strip()]
+    loaded = PGSS in libraries
+    items.append(Prerequisite(f"{PGSS} preloaded", "ok" if loaded else "missing",
+                              f"shared_preload_libraries = '{preload}'",
+                              None if loaded else "ALTER SYSTEM SET shared_preload_libraries = "
+                              f"'{', '.join(libraries + [PGSS])}'; then restart the server"))
+    pgss = extension(PGSS)
+    created = pgss is not None and not pd.isna(pgss["installed_version"])
+    if pgss is None:
+        detail, fix = "not available on this server", f"install PostgreSQL's contrib package for version {major}"
+    else:
+        detail = f"version {pgss['installed_version']} in schema {pgss['schema']}" if created \
+            else f"not created in database {database}"
+        fix = None if created else f"CREATE EXTENSION {PGSS};"
+    items.append(Prerequisite(f"{PGSS} extension", "ok" if created else "missing", detail, fix))
+    privileged = server is not None and bool(server["is_superuser"] or server["has_read_all_stats"])
+    items.append(Prerequisite("statistics privilege", "ok" if privileged else "missing",
+                              f"role {user} " + ("can read every statement's text" if privileged
+                                                 else "sees only its own statements' texts"),
+                              None if privileged else f"GRANT pg_read_all_stats TO {user};"))
+    track_counts = setting("track_counts") == "on"
+    items.append(Prerequisite("track_counts", "ok" if track_counts else "missing",
+                              "table and index usage statistics " + ("collected" if track_counts else "off"),
+                              None if track_counts else "ALTER SYSTEM SET track_counts = on; SELECT pg_reload_conf();"))
+    io_timing = setting("track_io_timing") == "on"
+    items.append(Prerequisite("track_io_timing", "ok" if io_timing else "optional",
+                              "I/O time per statement " + ("recorded" if io_timing else "not recorded"),
+                              None if io_timing else "ALTER SYSTEM SET track_io_timing = on; SELECT pg_reload_conf();"))
+    hypopg = extension("hypopg")
+    hypo_created = hypopg is not None and not pd.isna(hypopg["installed_version"])
+    if hypo_created:
+        hypo_detail, hypo_fix = "index advice is proven by what-if cost", None
+    elif hypopg is not None:
+        hypo_detail, hypo_fix = "available but not created: index advice is unvalidated", "CREATE EXTENSION hypopg;"
+    else:
+        hypo_detail = "not installed: index advice is unvalidated"
+        hypo_fix = f"install the hypopg package (Debian: apt-get install postgresql-{major}-hypopg), then CREATE EXTENSION hypopg;"
+    items.append(Prerequisite("hypopg", "ok" if hypo_created else "optional", hypo_detail, hypo_fix))
+    return items

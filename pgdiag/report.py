@@ -1,0 +1,35 @@
+"""The report of one scan: snapshot, findings and what could not run, as the JSON contract (DESIGN §4)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from pgdiag import __version__
+from pgdiag.findings import SEVERITIES, Finding
+from pgdiag.snapshot import Snapshot
+
+
+@dataclass
+class Report:
+    """Everything a renderer needs; renderers never query the database."""
+
+    snapshot: Snapshot
+    findings: list[Finding]
+    not_run: dict[str, str] = field(default_factory=dict)
+
+    def severity_counts(self) -> dict[str, int]:
+        """Number of findings per severity, every severity present, worst first."""
+        counts = Counter(f.severity for f in self.findings)
+        return {severity: counts.get(severity, 0) for severity in SEVERITIES}
+
+    def document(self) -> dict[str, Any]:
+        """The stable JSON document: tool, target, collected_at, collectors, findings."""
+        return {
+            "tool": {"name": "pgdiag", "version": __version__},
+            "target": dict(self.snapshot.target),
+            "collected_at": self.snapshot.collected_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "collectors": [c.to_dict() for c in self.snapshot.collectors],
+            "findings": [f.to_dict() for f in self.findings],
+        }
