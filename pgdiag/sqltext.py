@@ -1,0 +1,77 @@
+"""Build the SQL text of fixes: quoted identifiers and readable index names."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterable
+
+_PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
+_RESERVED = {
+    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
+    "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
+    "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
+    "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
+    "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
+    "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
+    "session_user", "some", "symmetric", "system_user", "table", "then", "to", "trailing", "true", "union",
+    "unique", "user", "using", "variadic", "when", "where", "window", "with",
+}
+MAX_IDENTIFIER = 63
+
+
+def quote_ident(name: str) -> str:
+    """`name` as PostgreSQL needs it written: bare when lower-case and not reserved, else double-quoted.
+
+    >>> quote_ident("alert"), quote_ident("organizationId"), quote_ident("order")
+    ('alert', '"organizationId"', '"order"')
+    """
+    if _PLAIN.match(name) and name not in _RESERVED:
+        return name
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(schema: str | None, name: str) -> str:
+    """``schema.name`` with both parts quoted as needed.
+
+    >>> qualified("public", "Client")
+    'public."Client"'
+    """
+    return f"{quote_ident(schema)}.{quote_ident(name)}" if schema else quote_ident(name)
+
+
+def column_list(columns: Iterable[str]) -> str:
+    """A comma-separated list of quoted column names."""
+    return ", ".join(quote_ident(c) for c in columns)
+
+
+def index_name(table: str, columns: Iterable[str], suffix: str = "idx") -> str:
+    """A readable index name such as ``Alert_organizationId_status_idx``, cut to PostgreSQL's 63 bytes.
+
+    >>> index_name("Alert", ["organizationId", "status"])
+    'Alert_organizationId_status_idx'
+    """
+    name = "_".join([table, *columns, suffix])
+    if len(name.encode()) <= MAX_IDENTIFIER:
+        return name
+    room = MAX_IDENTIFIER - len(suffix) - 1
+    return name.encode()[:room].decode(errors="ignore").rstrip("_") + "_" + suffix
+
+
+def create_index_sql(schema: str | None, table: str, columns: Iterable[str], name: str | None = None) -> str:
+    """``CREATE INDEX CONCURRENTLY`` for `columns` of `table`, with a readable name.
+
+    >>> create_index_sql("public", "Alert", ["clientId"])
+    'CREATE INDEX CONCURRENTLY "Alert_clientId_idx" ON public."Alert" ("clientId");'
+    """
+    cols = list(columns)
+    name = name or index_name(table, cols)
+    return f"CREATE INDEX CONCURRENTLY {quote_ident(name)} ON {qualified(schema, table)} ({column_list(cols)});"
+
+
+def drop_index_sql(schema: str | None, index: str) -> str:
+    """``DROP INDEX CONCURRENTLY`` for an index (never blocks writes to its table).
+
+    >>> drop_index_sql("public", "Alert_status_idx")
+    'DROP INDEX CONCURRENTLY public."Alert_status_idx";'
+    """
+    return f"DROP INDEX CONCURRENTLY {qualified(schema, index)};"
