@@ -66,10 +66,13 @@ def parse(raw: str) -> Target:
     if conninfo.startswith(_URL_SCHEMES):
         conninfo, search_path = _strip_prisma_params(conninfo)
     try:
-        conninfo_to_dict(conninfo)
+        params = conninfo_to_dict(conninfo)
     except Exception as exc:  # psycopg raises ProgrammingError for any malformed string
         reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "malformed", secrets)
         raise ConnectError(f"invalid connection string: {reason}") from None
+    ports = str(params.get("port") or "")
+    if ports and not all(p.strip().isdigit() for p in ports.split(",")):
+        raise ConnectError(f"invalid connection string: port {redact(ports, secrets)!r} is not a number")
     return Target(conninfo=conninfo, search_path=search_path, secrets=secrets)
 
 

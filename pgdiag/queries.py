@@ -2,8 +2,9 @@
 
 A query ``name`` lives in ``queries/name.sql`` (valid from PostgreSQL 13, the oldest
 supported); a file ``queries/name.pgNN.sql`` replaces it from major version NN upward.
-Every text is prefixed with the ``/* pgdiag */`` marker so workload analysis can skip
-pgdiag's own statements.
+Every text carries the ``/* pgdiag */`` marker right after its first keyword, so workload
+analysis can skip pgdiag's own statements (pg_stat_statements drops comments that come
+before a statement, but keeps those inside it).
 """
 
 from __future__ import annotations
@@ -57,7 +58,20 @@ def path_for(name: str, server_version_num: int) -> Path:
 def get(name: str, server_version_num: int) -> str:
     """The SQL text of query `name` for `server_version_num`, marked as pgdiag's own.
 
-    >>> get("server", 180000).startswith("/* pgdiag */")
+    >>> get("server", 180000).startswith("SELECT /* pgdiag */ current_setting")
     True
     """
-    return f"{MARKER}\n{path_for(name, server_version_num).read_text()}"
+    return mark(path_for(name, server_version_num).read_text())
+
+
+def mark(text: str) -> str:
+    r"""`text` without its leading ``--`` comment lines, with the marker after the first keyword.
+
+    >>> mark("-- what it returns\nWITH x AS (SELECT 1) SELECT * FROM x")
+    'WITH /* pgdiag */ x AS (SELECT 1) SELECT * FROM x'
+    """
+    lines = text.splitlines()
+    while lines and (not lines[0].strip() or lines[0].lstrip().startswith("--")):
+        lines.pop(0)
+    keyword, _, rest = "\n".join(lines).partition(" ")
+    return f"{keyword} {MARKER} {rest}"

@@ -1,4 +1,5 @@
--- locks: relations of this database held in ACCESS EXCLUSIVE mode right now (their sizes are not read).
+-- locks: relations of this database held or requested in ACCESS EXCLUSIVE mode right now
+-- (their sizes are not read).
 -- Columns: relation_oid, schema, relation, pid, granted.
 SELECT l.relation AS relation_oid, n.nspname AS schema, c.relname AS relation, l.pid, l.granted
 FROM pg_locks l

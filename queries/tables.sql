@@ -1,6 +1,6 @@
 -- tables: every user table, partitioned table and materialized view with size, activity and vacuum state.
--- Sizes are NULL (size_skipped = true) for relations someone holds in ACCESS EXCLUSIVE mode:
--- the size functions would queue behind that lock.
+-- Sizes are NULL (size_skipped = true) for relations held or requested in ACCESS EXCLUSIVE mode
+-- (the table or any of its indexes): the size functions would queue behind that lock.
 -- Columns: table_oid, schema, table, kind (r/p/m), is_partition, reltuples (-1 or 0 when never
 -- analyzed), relpages, fillfactor, table_bytes, index_bytes, total_bytes, size_skipped,
 -- n_live_tup, n_dead_tup, n_mod_since_analyze, n_ins_since_vacuum, seq_scan, seq_tup_read,
@@ -11,7 +11,7 @@
 WITH locked AS (
     SELECT DISTINCT l.relation AS oid
     FROM pg_locks l
-    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock' AND l.granted
+    WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), widths AS (
     SELECT schemaname, tablename, sum(avg_width)::int AS row_width
@@ -20,10 +20,11 @@ WITH locked AS (
 ), rel AS (
     SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, c.reltuples, c.relpages,
            c.reloptions, c.relrowsecurity, c.relforcerowsecurity, pg_get_userbyid(c.relowner) AS owner,
-           l.oid IS NOT NULL AS locked
+           EXISTS (SELECT 1 FROM locked l
+                   WHERE l.oid = c.oid OR l.oid IN (SELECT indexrelid FROM pg_index WHERE indrelid = c.oid)
+                      OR l.oid = c.reltoastrelid) AS locked
     FROM pg_class c
     JOIN pg_namespace n ON n.oid = c.relnamespace
-    LEFT JOIN locked l ON l.oid = c.oid
     WHERE c.relkind IN ('r', 'p', 'm')
       AND n.nspname NOT IN ('pg_catalog', 'information_schema')
       AND n.nspname !~ '^pg_(toast|temp_)'

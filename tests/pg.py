@@ -137,6 +137,7 @@ def discover_backends() -> list[Backend]:
 class TestDatabase:
     """A database of its own for one test module, on one backend."""
 
+    __test__ = False  # not a test class, despite the name
     backend: Backend
     name: str
 

@@ -41,9 +41,7 @@ def run(argv: list[str]) -> int:
         hint = f" (see 'pgdiag {exc.ctx.info_name} --help')" if exc.ctx and exc.ctx.parent else \
             " (see 'pgdiag --help')"
         return _fail(" ".join(exc.format_message().split()) + hint, EXIT_USAGE)
-    except click_exceptions.Abort:
-        return _fail("interrupted", EXIT_USAGE)
-    except KeyboardInterrupt:
+    except (typer.Abort, KeyboardInterrupt):
         return _fail("interrupted", EXIT_USAGE)
     except Exception:
         log = _log_traceback()

@@ -11,8 +11,8 @@ DsnOption = Annotated[Optional[str], typer.Option(
     "--dsn", "-d", help="Connection URL or key=value string; default: PGDIAG_DSN, DATABASE_URL, then libpq's PG* variables.",
     show_default=False)]
 StatementTimeout = Annotated[float, typer.Option(
-    "--statement-timeout", min=0.1, help="Seconds any one pgdiag statement may run.")]
-LockTimeout = Annotated[float, typer.Option("--lock-timeout", min=0.1, help="Seconds pgdiag waits for a lock.")]
+    "--statement-timeout", min=0.001, help="Seconds any one pgdiag statement may run.")]
+LockTimeout = Annotated[float, typer.Option("--lock-timeout", min=0.001, help="Seconds pgdiag waits for a lock.")]
 ConnectTimeout = Annotated[int, typer.Option("--connect-timeout", min=1, help="Seconds to wait for the server.")]
 
 

@@ -20,6 +20,7 @@ from pgdiag import queries
 from pgdiag.collect.frames import to_frame
 from pgdiag.errors import PgdiagError
 from pgdiag.snapshot import CollectorStatus, Snapshot
+from pgdiag.sqltext import quote_ident
 
 MIN_VERSION_NUM = 130000
 PGSS = "pg_stat_statements"
@@ -127,14 +128,14 @@ def _note(name: str, frame: pd.DataFrame, snapshot: Snapshot) -> str | None:
         if hidden:
             user = snapshot.frame("server")["current_user"].iloc[0] if snapshot.ok("server") else "<role>"
             return (f"{hidden} statements of other roles have hidden texts: "
-                    f"GRANT pg_read_all_stats TO {user};")
-    if name in ("tables", "indexes"):
-        skipped_col = "size_skipped" if name == "tables" else None
-        locked = int(frame[skipped_col].sum()) if skipped_col and not frame.empty else 0
-        if name == "indexes" and not frame.empty:
-            locked = int(frame["index_bytes"].isna().sum())
-        if locked:
-            return f"sizes of {locked} relations not read: held in ACCESS EXCLUSIVE mode during the scan"
+                    f"GRANT pg_read_all_stats TO {quote_ident(str(user))};")
+    locked = 0
+    if name == "tables" and not frame.empty:
+        locked = int(frame["size_skipped"].sum())
+    elif name == "indexes" and not frame.empty:
+        locked = int(frame["locked"].sum())
+    if locked:
+        return f"sizes of {locked} relations not read: held or requested in ACCESS EXCLUSIVE mode during the scan"
     return None
 
 

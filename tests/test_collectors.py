@@ -1,0 +1,163 @@
+"""Collectors on a real server: every query runs on this major, failures and missing prerequisites are reported."""
+
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from pgdiag import queries
+from pgdiag.collect.runner import COLLECTORS
+from pgdiag.errors import PgdiagError
+from pgdiag.snapshot import Snapshot
+from tests.cli_helpers import invoke
+from tests.conftest import run_scan
+from tests.pg import TestDatabase, create_database, drop_database
+
+
+@pytest.mark.parametrize("major", range(13, 19))
+def test_every_collector_has_a_query_for_every_supported_major(major: int) -> None:
+    for name in COLLECTORS:
+        assert queries.path_for(name, major * 10000).exists()
+
+
+def test_every_query_file_is_used() -> None:
+    assert set(queries.names()) == set(COLLECTORS)
+
+
+def test_all_collectors_succeed(db: TestDatabase) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS coll_parent (id serial PRIMARY KEY)",
+               "CREATE TABLE IF NOT EXISTS coll_child (id int PRIMARY KEY, parent_id int REFERENCES coll_parent)",
+               "CREATE INDEX IF NOT EXISTS coll_child_partial ON coll_child (parent_id) WHERE id > 0")
+    snapshot = run_scan(db).snapshot
+    assert {c.name: c.status for c in snapshot.collectors} == {name: "ok" for name in COLLECTORS}
+    tables = snapshot.frame("tables").set_index("table")
+    assert tables.loc["coll_child", "has_primary_key"]
+    indexes = snapshot.frame("indexes").set_index("index")
+    assert indexes.loc["coll_child_partial", "predicate"] == "(id > 0)"
+    assert indexes.loc["coll_child_partial", "columns"] == ["parent_id"]
+    fks = snapshot.frame("foreign_keys").set_index("table")
+    assert fks.loc["coll_child", "parent_table"] == "coll_parent"
+    sequences = snapshot.frame("sequences").set_index("sequence")
+    assert sequences.loc["coll_parent_id_seq", "column"] == "id"
+    assert sequences.loc["coll_parent_id_seq", "column_max"] == 2147483647
+    assert snapshot.target["server_version_num"] // 10000 == db.backend.major
+
+
+def test_missing_pg_stat_statements_is_skipped_with_the_fix(capsys, backend) -> None:
+    bare = create_database(backend, "t_collectors_bare", extensions=())
+    try:
+        bare.execute("CREATE TABLE nopk (x int)")
+        snapshot = run_scan(bare).snapshot
+        status = {c.name: c for c in snapshot.collectors}
+        assert status["statements"].status == "skipped"
+        assert "CREATE EXTENSION pg_stat_statements;" in status["statements"].message
+        assert all(status[name].status == "ok" for name in ("tables", "indexes", "foreign_keys", "sequences"))
+        outcome = invoke(capsys, "scan", "-d", bare.dsn)
+        assert outcome.code == 0
+        assert "CREATE EXTENSION pg_stat_statements;" in outcome.out
+    finally:
+        drop_database(bare)
+
+
+def test_hidden_statement_texts_are_reported(db: TestDatabase) -> None:
+    db.execute("DROP ROLE IF EXISTS pgdiag_reader", "CREATE ROLE pgdiag_reader LOGIN",
+               "CREATE TABLE IF NOT EXISTS coll_secret (id int)", "SELECT count(*) FROM coll_secret")
+    from pgdiag.dsn import parse
+    from pgdiag.scan import scan
+
+    snapshot = scan(parse(db.dsn.replace("user=postgres", "user=pgdiag_reader"))).snapshot
+    status = snapshot.status("statements")
+    assert status is not None and status.status == "ok"
+    assert "GRANT pg_read_all_stats TO pgdiag_reader;" in (status.message or "")
+
+
+def test_locked_relations_are_not_sized_and_nothing_waits(db: TestDatabase) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS coll_locked (id serial PRIMARY KEY, v text)")
+    holder = db.connect()
+    holder.autocommit = False
+    holder.execute("LOCK TABLE coll_locked IN ACCESS EXCLUSIVE MODE")
+    holder.execute("ALTER SEQUENCE coll_locked_id_seq INCREMENT 1")
+    try:
+        started = time.monotonic()
+        snapshot = run_scan(db).snapshot
+        elapsed = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert elapsed < 1.0, "a collector waited for a lock"
+    assert all(c.status == "ok" for c in snapshot.collectors), snapshot.collectors
+    tables = snapshot.frame("tables").set_index("table")
+    assert tables.loc["coll_locked", "size_skipped"] and tables["table_bytes"].isna().sum() == 1
+    assert "ACCESS EXCLUSIVE" in (snapshot.status("tables").message or "")
+    locks = snapshot.frame("locks")
+    assert "coll_locked" in set(locks["relation"])
+
+
+def test_queued_exclusive_lock_does_not_make_the_scan_wait(db: TestDatabase) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS coll_queued (id int)")
+    reader = db.connect()
+    reader.autocommit = False
+    reader.execute("SELECT * FROM coll_queued")
+    waiter = db.connect()
+    waiter.autocommit = False
+    blocked = threading.Thread(target=lambda: waiter.execute("LOCK TABLE coll_queued IN ACCESS EXCLUSIVE MODE"))
+    blocked.start()
+    try:
+        db.wait_until("SELECT count(*) > 0 FROM pg_locks WHERE relation = 'coll_queued'::regclass AND NOT granted")
+        snapshot = run_scan(db).snapshot
+    finally:
+        reader.rollback()
+        blocked.join()
+        waiter.rollback()
+        reader.close()
+        waiter.close()
+    assert snapshot.ok("tables")
+    assert snapshot.frame("tables").set_index("table").loc["coll_queued", "size_skipped"]
+
+
+def test_snapshot_round_trip_gives_the_same_findings(db: TestDatabase, tmp_path: Path) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS coll_nokey (v text)")
+    result = run_scan(db)
+    path = tmp_path / "snap.json.gz"
+    result.snapshot.save(path)
+    loaded = Snapshot.load(path)
+    from pgdiag.checks import run_checks
+
+    again = run_checks(loaded)
+    assert [f.to_dict() for f in again.findings] == [f.to_dict() for f in result.checks.findings]
+    for name, frame in result.snapshot.frames.items():
+        assert list(loaded.frame(name).columns) == list(frame.columns)
+        assert len(loaded.frame(name)) == len(frame)
+
+
+@pytest.mark.parametrize("content", [b"not gzip at all", b"\x1f\x8b\x08\x00garbage"])
+def test_corrupt_snapshot_is_a_clear_error(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "bad.json.gz"
+    path.write_bytes(content)
+    with pytest.raises(PgdiagError, match="cannot read snapshot"):
+        Snapshot.load(path)
+
+
+def test_foreign_json_is_not_a_snapshot(tmp_path: Path) -> None:
+    import gzip
+
+    path = tmp_path / "other.json.gz"
+    with gzip.open(path, "wt") as fh:
+        fh.write('{"format": "something-else"}')
+    with pytest.raises(PgdiagError, match="not a pgdiag snapshot"):
+        Snapshot.load(path)
+
+
+def test_connection_error_is_not_a_psycopg_error(db: TestDatabase) -> None:
+    from pgdiag.errors import ConnectError
+
+    with pytest.raises(ConnectError):
+        from pgdiag.dsn import parse
+        from pgdiag.session import connect
+
+        connect(parse(db.dsn.replace(f"dbname={db.name}", "dbname=absent_db")))
+    assert issubclass(ConnectError, PgdiagError) and not issubclass(ConnectError, psycopg.Error)
