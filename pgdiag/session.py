@@ -25,9 +25,10 @@ class SessionLimits:
     connect_timeout_s: int = 10
 
 
-def startup_options(target: Target, limits: SessionLimits, *, read_only: bool = True) -> str:
+def startup_options(target: Target, limits: SessionLimits, *, read_only: bool = True,
+                    extra_settings: dict[str, str] | None = None) -> str:
     """The libpq ``options`` string: the user's own options plus pgdiag's safety settings."""
-    settings = {
+    settings = {**(extra_settings or {}),
         "statement_timeout": str(limits.statement_timeout_ms),
         "lock_timeout": str(limits.lock_timeout_ms),
         "default_transaction_read_only": "on" if read_only else "off",
@@ -39,7 +40,8 @@ def startup_options(target: Target, limits: SessionLimits, *, read_only: bool = 
     return f"{user_options} {ours}".strip()
 
 
-def connect(target: Target, limits: SessionLimits | None = None, *, read_only: bool = True) -> psycopg.Connection:
+def connect(target: Target, limits: SessionLimits | None = None, *, read_only: bool = True,
+            extra_settings: dict[str, str] | None = None) -> psycopg.Connection:
     """Connect to `target` in autocommit mode with pgdiag's safety settings.
 
     Autocommit keeps collectors independent: a failing catalog query aborts only itself.
@@ -52,7 +54,7 @@ def connect(target: Target, limits: SessionLimits | None = None, *, read_only: b
             autocommit=True,
             application_name=APPLICATION_NAME,
             connect_timeout=limits.connect_timeout_s,
-            options=startup_options(target, limits, read_only=read_only),
+            options=startup_options(target, limits, read_only=read_only, extra_settings=extra_settings),
         )
     except psycopg.Error as exc:
         raise as_url_error(target, connect_failure_reason(exc)) from None

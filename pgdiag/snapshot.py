@@ -71,7 +71,8 @@ class Snapshot:
             "target": self.target,
             "collected_at": self.collected_at.isoformat(),
             "collectors": [c.to_dict() for c in self.collectors],
-            "frames": {name: json.loads(df.to_json(orient="table", date_format="iso", index=False))
+            "frames": {name: json.loads(df.to_json(orient="table", date_format="iso", date_unit="us",
+                                                       double_precision=15, index=False))
                        for name, df in self.frames.items()},
         }
 

@@ -1,7 +1,7 @@
 -- statements: pg_stat_statements entries (PostgreSQL 14-16: toplevel column added).
 -- Placeholders: {pgss_schema} (schema of the extension), {all_databases} (boolean).
 -- Columns: as statements.sql.
-SELECT s.userid, s.dbid, s.toplevel, s.queryid, s.query,
+SELECT s.userid, s.dbid, s.toplevel, s.queryid::text AS queryid, s.query,
        r.rolname AS username, d.datname AS database,
        s.calls, s.total_exec_time, s.mean_exec_time, s.min_exec_time, s.max_exec_time,
        s.stddev_exec_time, s.total_plan_time, s.rows,

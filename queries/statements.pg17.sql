@@ -1,7 +1,7 @@
 -- statements: pg_stat_statements entries (PostgreSQL 17+: blk_*_time renamed shared_blk_*_time).
 -- Placeholders: {pgss_schema} (schema of the extension), {all_databases} (boolean).
 -- Columns: as statements.sql (shared_blk_read_time is reported as blk_read_time).
-SELECT s.userid, s.dbid, s.toplevel, s.queryid, s.query,
+SELECT s.userid, s.dbid, s.toplevel, s.queryid::text AS queryid, s.query,
        r.rolname AS username, d.datname AS database,
        s.calls, s.total_exec_time, s.mean_exec_time, s.min_exec_time, s.max_exec_time,
        s.stddev_exec_time, s.total_plan_time, s.rows,

@@ -7,15 +7,17 @@
 -- idx_scan, idx_tup_fetch, n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd, last_vacuum,
 -- last_autovacuum, last_analyze, last_autoanalyze, vacuum_count, autovacuum_count, analyze_count,
 -- autoanalyze_count, has_primary_key, has_unique_not_null, rls_enabled, rls_forced, owner,
--- stats_row_width (sum of pg_stats.avg_width, NULL when never analyzed), column_names.
+-- stats_row_width (average bytes of a row's non-null values from pg_stats, NULL when never
+-- analyzed or no column is readable), column_names.
 WITH locked AS (
     SELECT DISTINCT l.relation AS oid
     FROM pg_locks l
     WHERE l.locktype = 'relation' AND l.mode = 'AccessExclusiveLock'
       AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
 ), widths AS (
-    SELECT schemaname, tablename, sum(avg_width)::int AS row_width
+    SELECT schemaname, tablename, sum(avg_width * (1 - null_frac))::int AS row_width
     FROM pg_stats
+    WHERE NOT inherited
     GROUP BY schemaname, tablename
 ), rel AS (
     SELECT c.oid, n.nspname, c.relname, c.relkind, c.relispartition, c.reltuples, c.relpages,

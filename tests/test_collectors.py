@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pgdiag import queries
+from pgdiag import planner, queries
 from pgdiag.collect.runner import COLLECTORS
 from pgdiag.errors import PgdiagError
 from pgdiag.snapshot import Snapshot
@@ -24,8 +24,15 @@ def test_every_collector_has_a_query_for_every_supported_major(major: int) -> No
         assert queries.path_for(name, major * 10000).exists()
 
 
+@pytest.mark.parametrize("major", range(13, 19))
+def test_every_planner_query_has_a_file_for_every_supported_major(major: int) -> None:
+    needed = [name for name in planner.QUERIES if name != "explain_generic" or major >= 16]
+    for name in needed:
+        assert queries.path_for(name, major * 10000).exists()
+
+
 def test_every_query_file_is_used() -> None:
-    assert set(queries.names()) == set(COLLECTORS)
+    assert set(queries.names()) == set(COLLECTORS) | set(planner.QUERIES)
 
 
 def test_all_collectors_succeed(db: TestDatabase) -> None:
