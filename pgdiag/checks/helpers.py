@@ -18,12 +18,15 @@ _PRIMARY, _CONSTRAINT, _FK_TARGET, _UNIQUE, _PLAIN = range(5)
 
 
 def judged_indexes(snapshot: Snapshot) -> pd.DataFrame:
-    """The ``indexes`` frame without indexes on partitions, plus ``partitioned`` (its table is partitioned).
+    """The ``indexes`` frame without indexes on partitions or locked during the scan, plus ``partitioned``
+    (its table is partitioned).
 
     An index on a partition is usually attached to its partitioned table's index: it cannot be dropped
-    on its own and is judged once, through the partitioned index.
+    on its own and is judged once, through the partitioned index. A locked index's definition,
+    expressions and predicate were not read (reading them would have waited for the lock), so it
+    cannot be compared with others; the next scan judges it.
     """
-    indexes = snapshot.frame("indexes")
+    indexes = unlocked(snapshot.frame("indexes"))
     tables = snapshot.frame("tables")
     if indexes.empty or tables.empty:
         return indexes.iloc[0:0].assign(partitioned=pd.Series(dtype=bool))
@@ -31,6 +34,11 @@ def judged_indexes(snapshot: Snapshot) -> pd.DataFrame:
     is_partition = indexes["table_oid"].map(kinds["is_partition"]).fillna(False).astype(bool)
     partitioned = indexes["table_oid"].map(kinds["kind"]).eq("p")
     return indexes.assign(partitioned=partitioned)[~is_partition]
+
+
+def unlocked(indexes: pd.DataFrame) -> pd.DataFrame:
+    """The indexes whose definitions were read: not held or requested in ACCESS EXCLUSIVE mode at scan time."""
+    return indexes if indexes.empty else indexes[~indexes["locked"].astype(bool)]
 
 
 def pinned(indexes: pd.DataFrame) -> pd.Series:

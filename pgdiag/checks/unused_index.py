@@ -1,0 +1,100 @@
+"""unused_index: indexes no statement has scanned since the statistics began."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterable
+
+import pandas as pd
+
+from pgdiag.checks.base import Check, Threshold
+from pgdiag.checks.helpers import count, drop_fix, judged_indexes, key_columns, pinned
+from pgdiag.findings import Finding, ObjectRef
+from pgdiag.snapshot import Snapshot
+from pgdiag.sqltext import qualified
+
+DAY = pd.Timedelta(days=1)
+
+
+class UnusedIndex(Check):
+    """Index never scanned since the statistics began.
+
+    **Problem**
+
+    A valid index of at least ``min_bytes`` has ``idx_scan = 0``: no query used it since the
+    cumulative statistics began. They begin at the database's statistics reset
+    (``pg_stat_database.stats_reset``) or, when they were never reset, at least at the server's start
+    (from PostgreSQL 15 on they survive a clean restart, so they may be older). The finding says
+    which: "since <date>" or "at least since <date>". Indexes that enforce something are never
+    reported: unique and primary-key indexes, indexes backing a constraint, and indexes a foreign
+    key relies on. Invalid indexes are left to ``invalid_index``; indexes of partitions are skipped
+    (their scans are counted per partition and they cannot be dropped on their own).
+
+    Severity is medium, low while the statistics are younger than ``young_stats_days``: a few
+    days may not include the monthly report or the yearly job that needs the index.
+
+    **Why it matters**
+
+    Every ``INSERT``, every non-HOT ``UPDATE`` and every ``DELETE``'s later vacuum maintain the
+    index for nothing; it takes disk, backup and replication volume and space in shared buffers,
+    and an extra indexed column prevents HOT updates of that column.
+
+    **Fix**
+
+    Make sure no replica uses it: ``idx_scan`` counts the scans of the server it is read on, so
+    an index read only by queries on a standby shows 0 on the primary. Then drop it without
+    blocking writes::
+
+        DROP INDEX CONCURRENTLY public."Alert_status_idx";
+
+    Keep its definition (``pg_get_indexdef``) to recreate it with ``CREATE INDEX CONCURRENTLY``
+    should a rare job need it after all.
+    """
+
+    id: ClassVar[str] = "unused_index"
+    thresholds: ClassVar[dict[str, Threshold]] = {
+        "min_bytes": Threshold(32768, "smallest index size, in bytes, worth reporting"),
+        "young_stats_days": Threshold(7, "statistics younger than this many days make the finding low severity"),
+    }
+    requires: ClassVar[tuple[str, ...]] = ("indexes", "tables", "server")
+
+    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+        """One finding per droppable, valid index of at least ``min_bytes`` with no scan since the statistics began."""
+        indexes, server = judged_indexes(snapshot), snapshot.frame("server")
+        if indexes.empty or server.empty:
+            return
+        unused = (indexes["is_valid"].astype(bool) & indexes["idx_scan"].eq(0)
+                  & indexes["index_bytes"].ge(settings["min_bytes"])
+                  & ~indexes["is_unique"].astype(bool) & ~pinned(indexes))
+        since, exact = _stats_since(server.iloc[0])
+        age_days = (server["now"].iloc[0] - since) / DAY
+        severity = "low" if age_days < settings["young_stats_days"] else "medium"
+        for row in indexes[unused].to_dict("records"):
+            yield _finding(row, since, exact, age_days, severity)
+
+
+def _stats_since(server: pd.Series) -> tuple[pd.Timestamp, bool]:
+    """When the statistics began, and whether that is exact: the database's statistics reset, else
+    (never reset) the server's start, which they are at least as old as."""
+    if pd.isna(server["stats_reset"]):
+        return server["postmaster_start_time"], False
+    return server["stats_reset"], True
+
+
+def _finding(row: dict[str, Any], since: pd.Timestamp, exact: bool, age_days: float, severity: str) -> Finding:
+    """The finding for one unused index: drop it, after checking replicas and rare jobs."""
+    index, table = qualified(row["schema"], row["index"]), qualified(row["schema"], row["table"])
+    period = f"{'since' if exact else 'at least since'} {since:%Y-%m-%d}"
+    young = (f"; the statistics are only {age_days:.1f} days old, so wait until they cover a full business "
+             "cycle (month-end jobs included) before dropping it") if severity == "low" else ""
+    return Finding(
+        check=UnusedIndex.id,
+        severity=severity,
+        title=f"Index {index} on {table} has not been scanned {period}",
+        object=ObjectRef(schema=row["schema"], table=row["table"], index=row["index"], columns=key_columns(row)),
+        recommendation=(f"Drop {index} if no replica and no rarely-run job uses it (idx_scan counts this server's "
+                        f"scans only){young}. Keep its definition to recreate it CONCURRENTLY if needed."),
+        evidence={"index_bytes": count(row["index_bytes"]), "idx_scan": count(row["idx_scan"]),
+                  "stats_since": since.isoformat(), "stats_since_exact": exact,
+                  "stats_age_days": round(age_days, 1), "definition": row["definition"]},
+        fix_sql=drop_fix(row),
+    )
