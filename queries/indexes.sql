@@ -6,7 +6,8 @@
 -- n_key_columns, opclasses, collations, options (per key column: 1 = DESC, 2 = NULLS FIRST),
 -- expressions, predicate, has_expressions, has_predicate, is_unique, is_primary, is_exclusion, is_valid, is_ready,
 -- constraint_type (p/u/x when the index backs that constraint), constraint_name,
--- referenced_by_fk, locked, index_bytes, idx_scan, idx_tup_read, idx_tup_fetch.
+-- referenced_by_fk, locked, index_bytes, idx_scan, idx_tup_read, idx_tup_fetch, nulls_not_distinct
+-- (always false before PostgreSQL 15), building (a CREATE INDEX / REINDEX is running on it now).
 WITH locked AS (
     SELECT DISTINCT l.relation AS oid
     FROM pg_locks l
@@ -38,7 +39,9 @@ SELECT i.indexrelid AS index_oid, i.indrelid AS table_oid, n.nspname AS schema, 
        EXISTS (SELECT 1 FROM pg_constraint f WHERE f.contype = 'f' AND f.conindid = i.indexrelid) AS referenced_by_fk,
        l.locked,
        CASE WHEN l.locked THEN NULL ELSE pg_relation_size(i.indexrelid) END AS index_bytes,
-       s.idx_scan, s.idx_tup_read, s.idx_tup_fetch
+       s.idx_scan, s.idx_tup_read, s.idx_tup_fetch,
+       false AS nulls_not_distinct,
+       EXISTS (SELECT 1 FROM pg_stat_progress_create_index p WHERE p.index_relid = i.indexrelid) AS building
 FROM pg_index i
 JOIN pg_class c ON c.oid = i.indexrelid
 JOIN pg_class t ON t.oid = i.indrelid

@@ -11,7 +11,7 @@ from pgdiag.sqltext import drop_index_sql, qualified
 
 # What makes two indexes the same index: every column of the `indexes` frame that shapes what it stores.
 IDENTITY = ("table_oid", "method", "n_key_columns", "attnums", "opclasses", "collations", "options",
-            "expressions", "predicate")
+            "expressions", "predicate", "nulls_not_distinct")
 
 # Which index of a group of exact duplicates to keep, best first (see `keep_rank`).
 _PRIMARY, _CONSTRAINT, _FK_TARGET, _UNIQUE, _PLAIN = range(5)

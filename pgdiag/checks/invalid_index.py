@@ -36,8 +36,8 @@ class InvalidIndex(Check):
 
     **Fix**
 
-    Check first that no build is still running on it (``pg_stat_progress_create_index``): an
-    index being built concurrently is invalid until the build ends. Then drop it and build it
+    An index being built concurrently is invalid until the build ends: pgdiag skips indexes that
+    ``pg_stat_progress_create_index`` shows in progress at scan time. Otherwise drop it and build it
     again, both without blocking writes::
 
         DROP INDEX CONCURRENTLY public."Client_email_key";
@@ -62,7 +62,8 @@ class InvalidIndex(Check):
         if indexes.empty:
             return
         partitioned = set(tables.loc[tables["kind"].eq("p"), "table_oid"]) if not tables.empty else set()
-        for row in indexes[~indexes["is_valid"].astype(bool)].to_dict("records"):
+        failed = ~indexes["is_valid"].astype(bool) & ~indexes["building"].astype(bool)
+        for row in indexes[failed].to_dict("records"):
             yield _finding(row, row["table_oid"] in partitioned)
 
 
@@ -84,7 +85,7 @@ def _finding(row: dict[str, Any], partitioned: bool) -> Finding:
 
 def _fix(row: dict[str, Any], index: str, partitioned: bool) -> tuple[str | None, str]:
     """The fix SQL (None when it needs per-partition work) and the recommendation for one invalid index."""
-    first = "Make sure no CREATE INDEX or REINDEX is still building it (pg_stat_progress_create_index), then "
+    first = "No build was running on it at scan time, so it is a leftover: "
     if partitioned:
         return None, (first + f"create the index on every partition that lacks it (CONCURRENTLY) and attach each "
                       f"with ALTER INDEX {index} ATTACH PARTITION …; {index} turns valid with the last one. "

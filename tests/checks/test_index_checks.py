@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import timezone
 
 import psycopg
+import pytest
 
 from pgdiag.checks import run_checks
 from pgdiag.config import Config
@@ -443,3 +444,40 @@ def test_locked_indexes_are_not_compared(db: TestDatabase) -> None:
     index_checks = {"duplicate_index", "redundant_index", "unused_index", "invalid_index"}
     assert not [f for f in findings if f.object.table == "LockedExpr" and f.check in index_checks]
     assert not scan_findings(db, "duplicate_index", "LockedExpr")
+
+
+def test_invalid_index_silent_while_its_build_is_running(db: TestDatabase) -> None:
+    """CREATE INDEX CONCURRENTLY waiting for an old snapshot leaves an invalid index that is not a leftover."""
+    import threading
+
+    db.execute('CREATE TABLE "BuildingClient" (id int, v int)', 'INSERT INTO "BuildingClient" VALUES (1, 1)')
+    old_snapshot = db.connect()
+    old_snapshot.autocommit = False
+    old_snapshot.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    old_snapshot.execute("SELECT count(*) FROM pg_class")
+    builder = db.connect()
+    build = threading.Thread(target=lambda: builder.execute(
+        'CREATE INDEX CONCURRENTLY "BuildingClient_v_idx" ON "BuildingClient" (v)'))
+    build.start()
+    try:
+        db.wait_until("SELECT count(*) > 0 FROM pg_stat_progress_create_index p "
+                      "JOIN pg_class c ON c.oid = p.index_relid WHERE c.relname = 'BuildingClient_v_idx'")
+        snapshot = run_scan(db).snapshot
+    finally:
+        old_snapshot.rollback()
+        build.join()
+        old_snapshot.close()
+        builder.close()
+    row = snapshot.frame("indexes").set_index("index").loc["BuildingClient_v_idx"]
+    assert not row["is_valid"] and row["building"]
+    assert not [f for f in run_checks(snapshot).findings
+                if f.check == "invalid_index" and f.object.table == "BuildingClient"]
+
+
+def test_nulls_not_distinct_is_not_a_duplicate(db: TestDatabase) -> None:
+    if db.backend.major < 15:
+        pytest.skip("NULLS NOT DISTINCT exists from PostgreSQL 15")
+    db.execute('CREATE TABLE "NndClient" (id int PRIMARY KEY, email text)',
+               'CREATE UNIQUE INDEX "NndClient_email_key" ON "NndClient" (email)',
+               'CREATE UNIQUE INDEX "NndClient_email_nnd" ON "NndClient" (email) NULLS NOT DISTINCT')
+    assert not scan_findings(db, "duplicate_index", "NndClient")
