@@ -76,6 +76,12 @@ class Planner:
         """Close the planner's session."""
         self.conn.close()
 
+    def __enter__(self) -> Planner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
     def generic_cost(self, statement: str, n_params: int) -> PlanCost | None:
         """The generic plan of `statement` (with ``$1…$n_params``); None when it cannot be planned."""
         version = self.conn.info.server_version

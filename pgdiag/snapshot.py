@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from io import StringIO
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Callable, Literal, TypeVar
 
 import pandas as pd
 
@@ -32,6 +32,7 @@ class CollectorStatus:
         return asdict(self)
 
 
+T = TypeVar("T")
 FORMAT = "pgdiag-snapshot"
 FORMAT_VERSION = 1
 
@@ -44,6 +45,13 @@ class Snapshot:
     collected_at: datetime
     collectors: list[CollectorStatus] = field(default_factory=list)
     frames: dict[str, pd.DataFrame] = field(default_factory=dict)
+    _derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def derived(self, key: str, build: Callable[[Snapshot], T]) -> T:
+        """A value computed once from this snapshot (e.g. parsed statements) and shared by the checks."""
+        if key not in self._derived:
+            self._derived[key] = build(self)
+        return self._derived[key]
 
     def frame(self, name: str) -> pd.DataFrame:
         """The frame a collector produced, or an empty frame when it did not run."""

@@ -6,11 +6,15 @@ import importlib
 import pkgutil
 from dataclasses import dataclass, field
 from functools import cache
+from typing import TYPE_CHECKING
 
 from pgdiag.checks.base import Check
 from pgdiag.config import Config
 from pgdiag.findings import Finding, severity_rank
 from pgdiag.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from pgdiag.planner import Planner
 
 _NOT_CHECKS = {"base", "helpers"}
 
@@ -38,8 +42,12 @@ class CheckRun:
     not_run: dict[str, str] = field(default_factory=dict)
 
 
-def run_checks(snapshot: Snapshot, config: Config | None = None) -> CheckRun:
-    """Run every enabled check whose collectors succeeded; sort findings worst first, stable within a check."""
+def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planner | None = None) -> CheckRun:
+    """Run every enabled check whose collectors succeeded; sort findings worst first, stable within a check.
+
+    `planner` gives checks what-if costing on the live database; without it (a stored snapshot)
+    they fall back to estimates.
+    """
     config = config or Config()
     result = CheckRun()
     for check_id, check_class in registry().items():
@@ -50,6 +58,6 @@ def run_checks(snapshot: Snapshot, config: Config | None = None) -> CheckRun:
             result.not_run[check_id] = f"needs collector(s) {', '.join(missing)}"
             continue
         settings = check_class.settings(config.overrides(check_id))
-        result.findings.extend(check_class().run(snapshot, settings))
+        result.findings.extend(check_class(planner).run(snapshot, settings))
     result.findings.sort(key=lambda f: severity_rank(f.severity))
     return result

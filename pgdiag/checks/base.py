@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import inspect
 from dataclasses import dataclass
-from typing import Any, ClassVar, Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from pgdiag.findings import Finding
 from pgdiag.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from pgdiag.planner import Planner
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,10 @@ class Check:
     id: ClassVar[str]
     thresholds: ClassVar[dict[str, Threshold]] = {}
     requires: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, planner: Planner | None = None) -> None:
+        """`planner` is the only database access a check may use (what-if costing); None offline."""
+        self.planner = planner
 
     @classmethod
     def summary(cls) -> str:
