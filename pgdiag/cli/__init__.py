@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 from typer._click import exceptions as click_exceptions
 
-from pgdiag.cli import checks, doctor, scan
+from pgdiag.cli import checks, demo, doctor, scan
 from pgdiag.errors import EXIT_INTERNAL, EXIT_USAGE, PgdiagError
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app = typer.Typer(
 app.command("scan")(scan.scan)
 app.command("doctor")(doctor.doctor)
 app.command("checks")(checks.checks)
+app.command("demo")(demo.demo)
 
 
 def run(argv: list[str]) -> int:

@@ -7,15 +7,14 @@ from typing import Annotated, Optional
 
 import typer
 
+from pgdiag.cli.output import HtmlOption, JsonOption, check_destinations, emit
 from pgdiag.cli.options import ConnectTimeout, DsnOption, LockTimeout, Severity, StatementTimeout, limits
 
 
 def scan(
     dsn: DsnOption = None,
-    json_out: Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to PATH, or - for stdout.",
-                                                    metavar="PATH|-")] = None,
-    html_out: Annotated[Optional[str], typer.Option("--html", help="Write the HTML report to PATH.",
-                                                    metavar="PATH")] = None,
+    json_out: JsonOption = None,
+    html_out: HtmlOption = None,
     fail_on: Annotated[Optional[Severity], typer.Option(
         "--fail-on", help="Exit 1 when any finding is at or above this severity.", case_sensitive=False)] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="pgdiag.toml with thresholds.",
@@ -31,29 +30,15 @@ def scan(
     from pgdiag.collect import CollectOptions
     from pgdiag.dsn import resolve
     from pgdiag.findings import at_or_above
-    from pgdiag.render import ensure_writable, write_output
     from pgdiag.report import Report
     from pgdiag.scan import scan as run_scan
 
     config = config_module.load(config_file)
-    for destination in (json_out, html_out):
-        if destination and destination != "-":
-            ensure_writable(destination)
+    check_destinations(json_out, html_out)
     target = resolve(dsn)
     result = run_scan(target, limits=limits(statement_timeout, lock_timeout, connect_timeout),
                       options=CollectOptions(all_databases=all_databases), config=config)
     report = Report(result.snapshot, result.checks.findings, result.checks.not_run)
-    if json_out:
-        from pgdiag.render.json import render_json
-
-        write_output(json_out, render_json(report))
-    if html_out:
-        from pgdiag.render.html import render_html
-
-        write_output(html_out, render_html(report))
-    if json_out != "-":
-        from pgdiag.render.terminal import print_report
-
-        print_report(report)
+    emit(report, json_out, html_out)
     if fail_on and any(at_or_above(f.severity, fail_on.value) for f in report.findings):
         raise typer.Exit(1)

@@ -1,0 +1,40 @@
+"""Report outputs shared by the commands that produce a scan report (``scan``, ``demo``)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from pgdiag.report import Report
+
+JsonOption = Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to PATH, or - for stdout.",
+                                                   metavar="PATH|-")]
+HtmlOption = Annotated[Optional[str], typer.Option("--html", help="Write the HTML report to PATH.", metavar="PATH")]
+
+
+def check_destinations(*destinations: str | None) -> None:
+    """Fail with a one-line error before any work when an output file cannot be written."""
+    from pgdiag.render import ensure_writable
+
+    for destination in destinations:
+        if destination and destination != "-":
+            ensure_writable(destination)
+
+
+def emit(report: Report, json_out: str | None, html_out: str | None) -> None:
+    """Write the JSON and HTML reports where asked, and the terminal report unless JSON goes to stdout."""
+    from pgdiag.render import write_output
+
+    if json_out:
+        from pgdiag.render.json import render_json
+
+        write_output(json_out, render_json(report))
+    if html_out:
+        from pgdiag.render.html import render_html
+
+        write_output(html_out, render_html(report))
+    if json_out != "-":
+        from pgdiag.render.terminal import print_report
+
+        print_report(report)
