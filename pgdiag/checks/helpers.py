@@ -92,6 +92,19 @@ def count(value: Any) -> int | None:
     return None if pd.isna(value) else int(value)
 
 
+def iso_time(value: Any) -> str | None:
+    """A timestamp as ISO 8601 text for evidence, None when missing."""
+    return None if pd.isna(value) else pd.Timestamp(value).isoformat()
+
+
+def stats_since(server: pd.Series) -> tuple[pd.Timestamp, bool]:
+    """When cumulative statistics began, and whether that is exact: the database's statistics reset,
+    else (never reset) the server's start, which they are at least as old as."""
+    if pd.isna(server["stats_reset"]):
+        return server["postmaster_start_time"], False
+    return server["stats_reset"], True
+
+
 def _hashable(value: Any) -> Any:
     """A frame cell as a hashable group key: lists become tuples, every kind of missing value None."""
     if isinstance(value, (list, tuple)):

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import count
+from pgdiag.checks.helpers import count, iso_time
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.snapshot import Snapshot
 from pgdiag.sqltext import qualified
@@ -131,7 +131,7 @@ def _finding(row: dict[str, Any], block_size: int) -> Finding:
         "n_live_tup": live, "n_dead_tup": dead,
         "dead_percent": None if pd.isna(row["dead_pct"]) else round(float(row["dead_pct"]), 1),
         "table_bytes": table_bytes, "estimated_waste_bytes": waste,
-        "last_vacuum": _iso(row["last_vacuum"]), "last_autovacuum": _iso(row["last_autovacuum"]),
+        "last_vacuum": iso_time(row["last_vacuum"]), "last_autovacuum": iso_time(row["last_autovacuum"]),
     }
     if not pd.isna(row["bloat_pct"]):
         evidence.update({
@@ -151,8 +151,3 @@ def _finding(row: dict[str, Any], block_size: int) -> Finding:
         evidence=evidence,
         fix_sql=fix_sql,
     )
-
-
-def _iso(value: Any) -> str | None:
-    """A timestamp as ISO 8601 text, None for NaT."""
-    return None if pd.isna(value) else pd.Timestamp(value).isoformat()

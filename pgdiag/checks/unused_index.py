@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Iterable
 import pandas as pd
 
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import count, drop_fix, judged_indexes, key_columns, pinned
+from pgdiag.checks.helpers import count, drop_fix, judged_indexes, key_columns, pinned, stats_since
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.snapshot import Snapshot
 from pgdiag.sqltext import qualified
@@ -65,19 +65,12 @@ class UnusedIndex(Check):
         unused = (indexes["is_valid"].astype(bool) & indexes["idx_scan"].eq(0)
                   & indexes["index_bytes"].ge(settings["min_bytes"])
                   & ~indexes["is_unique"].astype(bool) & ~pinned(indexes))
-        since, exact = _stats_since(server.iloc[0])
+        since, exact = stats_since(server.iloc[0])
         age_days = (server["now"].iloc[0] - since) / DAY
         severity = "low" if age_days < settings["young_stats_days"] else "medium"
         for row in indexes[unused].to_dict("records"):
             yield _finding(row, since, exact, age_days, severity)
 
-
-def _stats_since(server: pd.Series) -> tuple[pd.Timestamp, bool]:
-    """When the statistics began, and whether that is exact: the database's statistics reset, else
-    (never reset) the server's start, which they are at least as old as."""
-    if pd.isna(server["stats_reset"]):
-        return server["postmaster_start_time"], False
-    return server["stats_reset"], True
 
 
 def _finding(row: dict[str, Any], since: pd.Timestamp, exact: bool, age_days: float, severity: str) -> Finding:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Iterable
 import pandas as pd
 
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import count
+from pgdiag.checks.helpers import count, iso_time, stats_since
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.snapshot import Snapshot
 from pgdiag.sqltext import qualified
@@ -67,11 +67,9 @@ class VacuumOverdue(Check):
         if tables.empty or server.empty:
             return
         now = server["now"].iloc[0]
-        stats_since = server["stats_reset"].iloc[0]
-        if pd.isna(stats_since):
-            stats_since = server["postmaster_start_time"].iloc[0]
+        since, _ = stats_since(server.iloc[0])
         max_age = settings["max_age_days"] * DAY
-        window_covers = now - stats_since >= max_age
+        window_covers = now - since >= max_age
 
         tables = tables[tables["kind"].isin(["r", "m"])]
         last_vacuum = tables[["last_vacuum", "last_autovacuum"]].max(axis=1)
@@ -83,7 +81,7 @@ class VacuumOverdue(Check):
         fired = tables.assign(last_vacuum_any=last_vacuum, last_analyze_any=last_analyze,
                               vacuum_due=vacuum_due, analyze_due=analyze_due)[vacuum_due | analyze_due]
         for row in fired.to_dict("records"):
-            yield _finding(row, now, stats_since, settings["small_table_mb"])
+            yield _finding(row, now, since, settings["small_table_mb"])
 
 
 def _stale(last: pd.Series, now: pd.Timestamp, max_age: pd.Timedelta, window_covers: bool) -> pd.Series:
@@ -91,7 +89,7 @@ def _stale(last: pd.Series, now: pd.Timestamp, max_age: pd.Timedelta, window_cov
     return (now - last >= max_age) | (last.isna() & window_covers)
 
 
-def _finding(row: dict[str, Any], now: pd.Timestamp, stats_since: pd.Timestamp, small_table_mb: float) -> Finding:
+def _finding(row: dict[str, Any], now: pd.Timestamp, since: pd.Timestamp, small_table_mb: float) -> Finding:
     """The finding for one table: VACUUM (ANALYZE) when vacuum is overdue, else ANALYZE."""
     name = qualified(row["schema"], row["table"])
     vacuum_due = bool(row["vacuum_due"])
@@ -100,7 +98,7 @@ def _finding(row: dict[str, Any], now: pd.Timestamp, stats_since: pd.Timestamp, 
     dead, inserted, modified = (count(row[c]) or 0 for c in ("n_dead_tup", "n_ins_since_vacuum", "n_mod_since_analyze"))
     changes = f"{dead:,} dead and {inserted:,} inserted rows" if vacuum_due else f"{modified:,} modified rows"
     if pd.isna(last):
-        title = f"{name} was not {action} in the {_days(now - stats_since):.1f} days of statistics ({changes})"
+        title = f"{name} was not {action} in the {_days(now - since):.1f} days of statistics ({changes})"
     else:
         title = f"{name} was last {action} {_days(now - last):.1f} days ago ({changes} since)"
     fix_sql = f"VACUUM (ANALYZE) {name};" if vacuum_due else f"ANALYZE {name};"
@@ -115,12 +113,12 @@ def _finding(row: dict[str, Any], now: pd.Timestamp, stats_since: pd.Timestamp, 
                         "autovacuum workers, or locks and long transactions in the way."),
         evidence={
             "vacuum_overdue": vacuum_due, "analyze_overdue": bool(row["analyze_due"]),
-            "last_vacuum": _iso(row["last_vacuum_any"]), "last_analyze": _iso(row["last_analyze_any"]),
+            "last_vacuum": iso_time(row["last_vacuum_any"]), "last_analyze": iso_time(row["last_analyze_any"]),
             "days_since_vacuum": _age(now, row["last_vacuum_any"]),
             "days_since_analyze": _age(now, row["last_analyze_any"]),
             "n_dead_tup": count(row["n_dead_tup"]), "n_ins_since_vacuum": count(row["n_ins_since_vacuum"]),
             "n_mod_since_analyze": count(row["n_mod_since_analyze"]),
-            "statistics_since": _iso(stats_since), "server_now": _iso(now),
+            "statistics_since": iso_time(since), "server_now": iso_time(now),
             "table_bytes": count(row["table_bytes"]),
         },
         fix_sql=fix_sql,
@@ -135,8 +133,3 @@ def _days(delta: pd.Timedelta) -> float:
 def _age(now: pd.Timestamp, last: Any) -> float | None:
     """Days from `last` to `now`, rounded to 0.1, None when there is no `last`."""
     return None if pd.isna(last) else round(_days(now - last), 1)
-
-
-def _iso(value: Any) -> str | None:
-    """A timestamp as ISO 8601 text, None for NaT."""
-    return None if pd.isna(value) else pd.Timestamp(value).isoformat()
