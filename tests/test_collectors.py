@@ -51,6 +51,10 @@ def test_all_collectors_succeed(db: TestDatabase) -> None:
     sequences = snapshot.frame("sequences").set_index("sequence")
     assert sequences.loc["coll_parent_id_seq", "column"] == "id"
     assert sequences.loc["coll_parent_id_seq", "column_max"] == 2147483647
+    columns = snapshot.frame("columns")
+    child = columns[columns["table"] == "coll_child"]
+    assert child[["column", "position", "type", "not_null"]].values.tolist() == [
+        ["id", 1, "integer", True], ["parent_id", 2, "integer", False]]
     assert snapshot.target["server_version_num"] // 10000 == db.backend.major
 
 

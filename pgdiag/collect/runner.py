@@ -27,7 +27,7 @@ PGSS = "pg_stat_statements"
 
 # Catalog collectors first: the statement collectors consult `extensions` and `settings`.
 CATALOG_COLLECTORS = ("server", "settings", "extensions", "locks", "tables", "indexes", "foreign_keys", "sequences",
-                      "column_stats")
+                      "columns", "column_stats")
 STATEMENT_COLLECTORS = ("statements", "statements_info")
 COLLECTORS = CATALOG_COLLECTORS + STATEMENT_COLLECTORS
 
