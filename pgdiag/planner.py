@@ -25,7 +25,7 @@ from pgdiag.sqltext import column_list, qualified
 GENERIC_PLAN_VERSION = 160000
 # Query files the planner uses; explain_generic exists from PostgreSQL 16, the prepared-statement
 # trio serves every version.
-QUERIES = ("explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared", "hypopg_create",
+QUERIES = ("hypopg_schema", "explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared", "hypopg_create",
            "hypopg_drop")
 
 
@@ -58,8 +58,7 @@ class Planner:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
         self._names = itertools.count(1)
-        row = conn.execute("SELECT /* pgdiag */ n.nspname FROM pg_extension e "
-                           "JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'hypopg'").fetchone()
+        row = conn.execute(queries.get("hypopg_schema", conn.info.server_version)).fetchone()
         self.hypopg_schema: str | None = row[0] if row else None
 
     @classmethod
