@@ -57,15 +57,21 @@ def index_name(table: str, columns: Iterable[str], suffix: str = "idx") -> str:
     return name.encode()[:room].decode(errors="ignore").rstrip("_") + "_" + suffix
 
 
-def create_index_sql(schema: str | None, table: str, columns: Iterable[str], name: str | None = None) -> str:
-    """``CREATE INDEX CONCURRENTLY`` for `columns` of `table`, with a readable name.
+def create_index_sql(schema: str | None, table: str, columns: Iterable[str], name: str | None = None,
+                     descending: Iterable[bool] = ()) -> str:
+    """``CREATE INDEX CONCURRENTLY`` for `columns` of `table`, with a readable name; a True in
+    `descending` sorts that column in descending order.
 
     >>> create_index_sql("public", "Alert", ["clientId"])
     'CREATE INDEX CONCURRENTLY "Alert_clientId_idx" ON public."Alert" ("clientId");'
+    >>> create_index_sql("public", "Alert", ["organizationId", "createdAt"], descending=[False, True])
+    'CREATE INDEX CONCURRENTLY "Alert_organizationId_createdAt_idx" ON public."Alert" ("organizationId", "createdAt" DESC);'
     """
     cols = list(columns)
     name = name or index_name(table, cols)
-    return f"CREATE INDEX CONCURRENTLY {quote_ident(name)} ON {qualified(schema, table)} ({column_list(cols)});"
+    order = list(descending) + [False] * len(cols)
+    keys = ", ".join(quote_ident(c) + (" DESC" if desc else "") for c, desc in zip(cols, order))
+    return f"CREATE INDEX CONCURRENTLY {quote_ident(name)} ON {qualified(schema, table)} ({keys});"
 
 
 def drop_index_sql(schema: str | None, index: str) -> str:

@@ -15,6 +15,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Iterable, Sequence
 
 import psycopg
 
@@ -94,6 +95,13 @@ class Backend:
             return None
         return self._server.tcp_dsn(dbname, user, password)
 
+    def tool(self, name: str) -> Path:
+        """A client program such as ``pgbench``: this server's own, else the embedded wheel's."""
+        for installation in (self.installation, embedded_installation()):
+            if installation is not None and (installation.bin_dir / name).exists():
+                return installation.bin_dir / name
+        raise FileNotFoundError(f"no {name} program for {self.label}")
+
     @property
     def tcp_port(self) -> int | None:
         """The TCP port of a local server."""
@@ -167,6 +175,19 @@ class TestDatabase:
                     raise AssertionError(f"timed out waiting for: {condition_sql}")
                 time.sleep(0.1)
 
+    def replay(self, statement: str, params: Iterable[Sequence[Any]]) -> None:
+        """Run `statement` (with ``$n`` placeholders, bound by the server as an application would)
+        once per parameter tuple, fetching what it returns."""
+        with self.connect() as conn, psycopg.RawCursor(conn) as cursor:
+            for values in params:
+                cursor.execute(statement, list(values) or None)
+                if cursor.description is not None:
+                    cursor.fetchall()
+
+    def reset_statements(self) -> None:
+        """Empty pg_stat_statements, so a test sees only its own workload."""
+        self.execute("SELECT pg_stat_statements_reset()")
+
     def has_extension(self, name: str) -> bool:
         """Whether the server can create extension `name`."""
         with self.connect() as conn:
@@ -188,3 +209,14 @@ def drop_database(db: TestDatabase) -> None:
     """Remove a test database."""
     with db.backend.admin() as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{db.name}" WITH (FORCE)')
+
+
+def hypopg_available(db: TestDatabase) -> bool:
+    """Create hypopg in `db` where the server has it. Under ``CI=true`` the PostgreSQL 15 system
+    server must have it (.ci/run installs Debian's postgresql-15-hypopg), so its absence fails."""
+    if db.has_extension("hypopg"):
+        db.execute("CREATE EXTENSION IF NOT EXISTS hypopg")
+        return True
+    if os.environ.get("CI") == "true" and db.backend.label == "pg15-system":
+        raise AssertionError("CI=true but hypopg is missing on PostgreSQL 15: install postgresql-15-hypopg")
+    return False
