@@ -16,7 +16,7 @@ from pgdiag.snapshot import Snapshot
 if TYPE_CHECKING:
     from pgdiag.planner import Planner
 
-_NOT_CHECKS = {"base", "helpers"}
+_NOT_CHECKS = {"base", "helpers", "workload_helpers"}
 
 
 @cache

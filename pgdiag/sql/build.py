@@ -1,0 +1,520 @@
+"""From a pglast parse tree to the statement model: table references, query levels and their facts.
+
+The builder walks each query level once, in the order PostgreSQL resolves names: WITH, FROM,
+then the conditions, ORDER BY, LIMIT and OFFSET, then the subqueries written inside
+expressions (found by `TreeFacts`). Column references resolve through a chain of scopes, so a
+correlated subquery's condition lands on the outer table it names.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Collection, Iterator
+
+from pglast import ast
+from pglast.enums import (A_Expr_Kind, BoolExprType, JoinType, MergeMatchKind, NullTestType, SetOperation, SortByDir,
+                          SortByNulls, SubLinkType)
+
+from pgdiag.sql.facts import TreeFacts
+from pgdiag.sql.model import (Block, Bound, ConditionSource, Context, JoinKey, Op, OrderKey, Predicate, Role, SetOp,
+                              TableRef, ValueKind)
+from pgdiag.sql.outputs import Columns, output_columns, renamed
+
+CteColumns = dict[str, tuple[str, ...] | None]
+"""The CTE names visible at a point of the statement, with their output columns when known."""
+ColumnLookup = Callable[[str, str], Collection[str] | None]
+"""Column names of a real table by (schema, table); None when the table is not known."""
+
+RANGE_OPS = frozenset({"<", ">", "<=", ">="})
+NEGATED_OPS = frozenset({"<>", "!="})
+RANGE_KINDS = (A_Expr_Kind.AEXPR_BETWEEN, A_Expr_Kind.AEXPR_BETWEEN_SYM)
+NOT_RANGE_KINDS = (A_Expr_Kind.AEXPR_NOT_BETWEEN, A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM)
+LIKE_KINDS = (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE)
+LIKE = "~~"  # the operator of LIKE; ILIKE (~~*) folds case, so no btree range serves its prefix
+SET_OPS: dict[tuple[SetOperation, bool], SetOp] = {
+    (SetOperation.SETOP_UNION, False): "union", (SetOperation.SETOP_UNION, True): "union_all",
+    (SetOperation.SETOP_INTERSECT, False): "intersect", (SetOperation.SETOP_INTERSECT, True): "intersect_all",
+    (SetOperation.SETOP_EXCEPT, False): "except", (SetOperation.SETOP_EXCEPT, True): "except_all",
+}
+
+
+@dataclass
+class Relation:
+    """A name visible in a FROM clause: a real table reference, or a CTE, derived table or function."""
+
+    name: str
+    schema: str | None
+    ref: TableRef | None
+    columns: Columns
+
+
+@dataclass
+class Scope:
+    """The relations of one query level, and the level that encloses it (for correlated names)."""
+
+    relations: list[Relation] = field(default_factory=list)
+    parent: Scope | None = None
+
+    def chain(self) -> Iterator[Scope]:
+        """This scope, then every enclosing one, innermost first."""
+        scope: Scope | None = self
+        while scope is not None:
+            yield scope
+            scope = scope.parent
+
+
+@dataclass
+class Column:
+    """A column reference resolved to a relation: `ref` is None when the relation is not a real table."""
+
+    ref: TableRef | None
+    name: str
+
+
+@dataclass
+class _Pending:
+    """A block under construction (blocks are frozen once their facts are known)."""
+
+    id: int
+    parent: int | None
+    context: Context
+    cte_name: str | None
+    set_op: SetOp | None
+    predicates: list[Predicate] = field(default_factory=list)
+    joins: list[JoinKey] = field(default_factory=list)
+    order_by: tuple[OrderKey, ...] = ()
+    limit: Bound | None = None
+    offset: Bound | None = None
+    grouped: bool = False
+    distinct: bool = False
+
+
+class Builder:
+    """Builds the blocks and table references of one statement."""
+
+    def __init__(self, facts: TreeFacts, search_path: tuple[str, ...], columns: ColumnLookup | None) -> None:
+        self.facts = facts
+        self.search_path = search_path
+        self.lookup = columns
+        self.blocks: list[_Pending] = []
+        self.refs: list[TableRef] = []
+        self.writes_data = False
+
+    def frozen_blocks(self) -> tuple[Block, ...]:
+        """The finished blocks, in id order."""
+        return tuple(Block(id=b.id, parent=b.parent, context=b.context, cte_name=b.cte_name, set_op=b.set_op,
+                           predicates=tuple(b.predicates), joins=tuple(b.joins), order_by=b.order_by,
+                           limit=b.limit, offset=b.offset, grouped=b.grouped, distinct=b.distinct)
+                     for b in self.blocks)
+
+    # Query levels ---------------------------------------------------------------------------
+
+    def query(self, node: ast.Node, parent: int | None, context: Context, outer: Scope | None,
+              ctes: CteColumns, cte_name: str | None = None, set_op: SetOp | None = None) -> int:
+        """Add the block for `node` (and everything below it); return its id."""
+        block = _Pending(len(self.blocks), parent, context, cte_name, set_op)
+        self.blocks.append(block)
+        scope = Scope(parent=outer)
+        ctes = self._with(node, block, outer, ctes)
+        if isinstance(node, ast.SelectStmt):
+            self._select(node, block, scope, ctes)
+        elif isinstance(node, ast.InsertStmt):
+            self._insert(node, block, scope, ctes)
+        elif isinstance(node, ast.UpdateStmt):
+            self._target(node.relation, block, scope, "update_target")
+            self._from(node.fromClause, block, scope, ctes)
+            self._condition(node.whereClause, block, scope, "where")
+        elif isinstance(node, ast.DeleteStmt):
+            self._target(node.relation, block, scope, "delete_target")
+            self._from(node.usingClause, block, scope, ctes)
+            self._condition(node.whereClause, block, scope, "where")
+        elif isinstance(node, ast.MergeStmt):
+            self._merge(node, block, scope, ctes)
+        if isinstance(node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)):
+            self.writes_data = True
+        for nested in self.facts.nested_in(node):
+            self.query(nested.link.subselect, block.id, nested.context, scope, ctes)
+        return block.id
+
+    def _with(self, node: ast.Node, block: _Pending, outer: Scope | None,
+              ctes: CteColumns) -> CteColumns:
+        """Add a block per CTE of `node`'s WITH; return the CTE names visible in `node`'s body."""
+        clause = getattr(node, "withClause", None)
+        if clause is None:
+            return ctes
+        visible = dict(ctes)
+        for cte in clause.ctes:
+            names = tuple(n.sval for n in cte.aliascolnames or ())
+            if clause.recursive:  # a recursive CTE's body sees its own name
+                visible[cte.ctename] = names or None
+            self.query(cte.ctequery, block.id, "cte", outer, dict(visible), cte_name=cte.ctename)
+            body = output_columns(cte.ctequery)
+            visible[cte.ctename] = names + body[len(names):] if body is not None else (names or None)
+        return visible
+
+    def _select(self, node: ast.SelectStmt, block: _Pending, scope: Scope, ctes: CteColumns) -> None:
+        """A SELECT: its FROM and WHERE, or the branches of its set operation; then sort and bounds."""
+        if node.op != SetOperation.SETOP_NONE:
+            op = SET_OPS[(node.op, bool(node.all))]
+            for branch in _branches(node, node.op, bool(node.all)):
+                self.query(branch, block.id, "set_branch", scope.parent, ctes, set_op=op)
+        else:
+            self._from(node.fromClause, block, scope, ctes)
+            self._condition(node.whereClause, block, scope, "where")
+            block.grouped = bool(node.groupClause) or id(node) in self.facts.aggregating
+            block.distinct = node.distinctClause is not None
+        if node.op == SetOperation.SETOP_NONE:
+            keys_scope, targets = scope, node.targetList or ()
+        else:  # a set operation sorts its output, not a table's column
+            keys_scope, targets = Scope(), ()
+        block.order_by = tuple(self._order_key(key, keys_scope, targets) for key in node.sortClause or ())
+        block.limit = _bound(node.limitCount)
+        block.offset = _bound(node.limitOffset)
+
+    def _insert(self, node: ast.InsertStmt, block: _Pending, scope: Scope, ctes: CteColumns) -> None:
+        """An INSERT: its target, and the query that supplies its rows as a child block (an empty one
+        for DEFAULT VALUES, so every INSERT has the same shape)."""
+        self._target(node.relation, block, scope, "insert_target")
+        if node.selectStmt is not None:
+            self.query(node.selectStmt, block.id, "insert_select", scope.parent, ctes)
+        else:
+            self.blocks.append(_Pending(len(self.blocks), block.id, "insert_select", None, None))
+
+    def _merge(self, node: ast.MergeStmt, block: _Pending, scope: Scope, ctes: CteColumns) -> None:
+        """A MERGE: its target joined to its source by the ON condition.
+
+        PostgreSQL runs the join as an outer join when a WHEN NOT MATCHED clause needs the
+        unmatched rows of a side: that side is preserved, and its predicates in ON do not filter it.
+        """
+        target = [self._target(node.relation, block, scope, "merge_target")]
+        source = self._from_item(node.sourceRelation, block, scope, ctes)
+        kinds = {clause.matchKind for clause in node.mergeWhenClauses or ()}
+        source_kept = MergeMatchKind.MERGE_WHEN_NOT_MATCHED_BY_TARGET in kinds
+        target_kept = MergeMatchKind.MERGE_WHEN_NOT_MATCHED_BY_SOURCE in kinds
+        nullable = None if not (source_kept or target_kept) else \
+            (target if not target_kept else []) + (source if not source_kept else [])
+        self._condition(node.joinCondition, block, scope, "join_on", restricted=_ref_ids(nullable))
+
+    def _target(self, relation: ast.RangeVar, block: _Pending, scope: Scope, role: Role) -> Relation:
+        """The table a DML statement writes: always a real table, as CTE names do not hide tables there."""
+        return self._range_var(relation, block, scope, {}, role)
+
+    # FROM -----------------------------------------------------------------------------------
+
+    def _from(self, items: tuple[ast.Node, ...] | None, block: _Pending, scope: Scope,
+              ctes: CteColumns) -> None:
+        """Every item of a FROM (or USING) list, joins included."""
+        for item in items or ():
+            self._from_item(item, block, scope, ctes)
+
+    def _from_item(self, item: ast.Node, block: _Pending, scope: Scope, ctes: CteColumns) -> list[Relation]:
+        """One FROM item; return the relations it makes visible (for JOIN … USING)."""
+        if isinstance(item, ast.RangeVar):
+            return [self._range_var(item, block, scope, ctes, "read")]
+        if isinstance(item, ast.RangeTableSample):
+            return self._from_item(item.relation, block, scope, ctes)
+        if isinstance(item, ast.JoinExpr):
+            return self._join(item, block, scope, ctes)
+        if isinstance(item, ast.RangeSubselect):
+            self.query(item.subquery, block.id, "from_subquery", scope, ctes)
+            relation = Relation(item.alias.aliasname if item.alias else "", None, None,
+                                renamed(output_columns(item.subquery), item.alias))
+        else:  # functions, XMLTABLE, JSON_TABLE: rows that come from no table
+            alias = getattr(item, "alias", None)
+            relation = Relation(alias.aliasname if alias else "", None, None, renamed(None, alias))
+        scope.relations.append(relation)
+        return [relation]
+
+    def _range_var(self, node: ast.RangeVar, block: _Pending, scope: Scope, ctes: CteColumns,
+                   role: Role) -> Relation:
+        """A named relation: a CTE when the name is one in scope, else a real table reference."""
+        alias = node.alias.aliasname if node.alias else None
+        if node.schemaname is None and node.relname in ctes:
+            relation = Relation(alias or node.relname, None, None, renamed(ctes[node.relname], node.alias))
+        else:
+            schema = node.schemaname or self._resolve_schema(node.relname)
+            ref = TableRef(id=len(self.refs), schema=schema, table=node.relname, alias=alias, block=block.id,
+                           role=role)
+            self.refs.append(ref)
+            known = self.lookup(schema, node.relname) if self.lookup is not None and schema is not None else None
+            relation = Relation(alias or node.relname, schema if alias is None else None, ref,
+                                frozenset(known) if known is not None else None)
+        scope.relations.append(relation)
+        return relation
+
+    def _resolve_schema(self, table: str) -> str | None:
+        """The first schema of the search path that has `table`; the path's first schema when none is known."""
+        if self.lookup is not None:
+            for schema in self.search_path:
+                if self.lookup(schema, table) is not None:
+                    return schema
+        return self.search_path[0] if self.search_path else None
+
+    def _join(self, node: ast.JoinExpr, block: _Pending, scope: Scope, ctes: CteColumns) -> list[Relation]:
+        """A JOIN: both sides, then its ON or USING keys."""
+        left = self._from_item(node.larg, block, scope, ctes)
+        right = self._from_item(node.rarg, block, scope, ctes)
+        for name in (n.sval for n in node.usingClause or ()):
+            # The leftmost candidate: after ``a JOIN b USING (id)``, ``id`` is a's (PostgreSQL's merged column).
+            lhs = next((r for r in left if r.columns is None or name in r.columns), None)
+            rhs = next((r for r in right if r.columns is None or name in r.columns), None)
+            if lhs is not None and rhs is not None:
+                self._compare(Column(lhs.ref, name), Column(rhs.ref, name), "=", block, True, "join_on")
+        if node.quals is not None:
+            # The side an outer join null-extends; a FULL JOIN preserves both, so its ON filters neither.
+            nullable = {JoinType.JOIN_LEFT: right, JoinType.JOIN_RIGHT: left, JoinType.JOIN_FULL: []}.get(node.jointype)
+            self._condition(node.quals, block, scope, "join_on", restricted=_ref_ids(nullable))
+        return left + right
+
+    # Conditions -----------------------------------------------------------------------------
+
+    def _condition(self, expr: ast.Node | None, block: _Pending, scope: Scope, source: ConditionSource,
+                   restricted: set[int] | None = None) -> None:
+        """File the conjuncts of a WHERE or ON as predicates and join keys.
+
+        Conjuncts reached only through AND are top-level. In an outer join's ON, `restricted`
+        holds the references whose rows the condition restricts (the nullable side): a predicate
+        on another reference there does not filter that reference's rows.
+        """
+        for atom, top in _atoms(expr, True):
+            self._atom(atom, block, scope, source, top, restricted)
+
+    def _atom(self, node: ast.Node, block: _Pending, scope: Scope, source: ConditionSource, top: bool,
+              restricted: set[int] | None) -> None:
+        """One condition that is not AND/OR/NOT."""
+        before = len(block.predicates)
+        if isinstance(node, ast.A_Expr):
+            self._a_expr(node, block, scope, source, top)
+        elif isinstance(node, ast.NullTest):
+            column = self._column(node.arg, scope)
+            if column is not None and column.ref is not None:
+                op: Op = "is_null" if node.nulltesttype == NullTestType.IS_NULL else "is_not_null"
+                self._predicate(block, column, op, "const", (), top, source)
+        elif isinstance(node, ast.SubLink) and node.subLinkType == SubLinkType.ANY_SUBLINK:
+            column = self._column(node.testexpr, scope)
+            negated = node.operName and node.operName[-1].sval in NEGATED_OPS
+            if column is not None and column.ref is not None:
+                self._predicate(block, column, "neq" if negated else "in", "subquery", (), top, source)
+        elif isinstance(node, ast.ColumnRef):  # a boolean column on its own: WHERE "isActive"
+            column = self._column(node, scope)
+            if column is not None and column.ref is not None:
+                self._predicate(block, column, "eq", "const", (), top, source)
+        if restricted is not None:  # outer join ON: only the nullable side's own predicates filter it
+            block.predicates[before:] = [p if id(self.refs[p.ref]) in restricted else
+                                         _replace_top(p, False) for p in block.predicates[before:]]
+
+    def _a_expr(self, node: ast.A_Expr, block: _Pending, scope: Scope, source: ConditionSource, top: bool) -> None:
+        """An operator expression: comparison, IN, = ANY, BETWEEN, LIKE."""
+        name = node.name[-1].sval if node.name else ""
+        kind = node.kind
+        if kind == A_Expr_Kind.AEXPR_OP:
+            left, right = _row_head(node.lexpr), _row_head(node.rexpr)
+            self._binary(left, right, name, block, scope, source, top)
+        elif kind == A_Expr_Kind.AEXPR_OP_ANY or kind == A_Expr_Kind.AEXPR_OP_ALL:
+            column = self._column(node.lexpr, scope)
+            if column is not None and column.ref is not None:
+                op: Op = "any" if name == "=" and kind == A_Expr_Kind.AEXPR_OP_ANY else \
+                    "neq" if name in NEGATED_OPS else "range" if name in RANGE_OPS else "other"
+                value, params = self._value(node.rexpr, scope)
+                self._predicate(block, column, op, value, params, top, source)
+        elif kind == A_Expr_Kind.AEXPR_IN:
+            column = self._column(node.lexpr, scope)
+            if column is not None and column.ref is not None:
+                values = [self._value(v, scope) for v in node.rexpr]
+                kinds = {v for v, _ in values}
+                value: ValueKind = kinds.pop() if len(kinds) == 1 else "expr"
+                params = tuple(p for _, ps in values for p in ps)
+                self._predicate(block, column, "neq" if name in NEGATED_OPS else "in", value, params, top, source)
+        elif kind in RANGE_KINDS:
+            column = self._column(node.lexpr, scope)
+            if column is not None and column.ref is not None:
+                bounds = [self._value(v, scope) for v in node.rexpr]
+                value = "param" if all(v == "param" for v, _ in bounds) else \
+                    "const" if all(v in ("param", "const") for v, _ in bounds) else "expr"
+                self._predicate(block, column, "range", value, tuple(p for _, ps in bounds for p in ps), top, source)
+        elif kind in LIKE_KINDS:
+            column = self._column(node.lexpr, scope)
+            if column is not None and column.ref is not None:
+                pattern = _string(node.rexpr)
+                prefix = name in ("~~", "~~*") and pattern is not None and pattern[:1] not in ("%", "_", "")
+                value, params = self._value(node.rexpr, scope)
+                self._predicate(block, column, "like_prefix" if prefix else "other", value, params, top, source)
+        elif kind in (A_Expr_Kind.AEXPR_DISTINCT, A_Expr_Kind.AEXPR_NOT_DISTINCT):
+            op = "neq" if kind == A_Expr_Kind.AEXPR_DISTINCT else "eq"
+            self._binary(node.lexpr, node.rexpr, "<>" if op == "neq" else "=", block, scope, source, top)
+
+    def _binary(self, left: ast.Node | None, right: ast.Node | None, name: str, block: _Pending, scope: Scope,
+                source: ConditionSource, top: bool) -> None:
+        """`left op right`: a join key when both sides are columns of tables, else a predicate column first."""
+        lhs, rhs = self._column(left, scope), self._column(right, scope)
+        if lhs is not None and rhs is not None:
+            self._compare(lhs, rhs, name, block, top, source)
+            return
+        if lhs is None and rhs is not None:
+            lhs, right = rhs, left
+        if lhs is None or lhs.ref is None:
+            return
+        value, params = self._value(right, scope)
+        self._predicate(block, lhs, _op(name), value, params, top, source)
+
+    def _compare(self, lhs: Column, rhs: Column, name: str, block: _Pending, top: bool,
+                 source: ConditionSource) -> None:
+        """Two columns compared: equality of two different table references is a join key."""
+        if lhs.ref is not None and rhs.ref is not None:
+            if name == "=" and lhs.ref.id != rhs.ref.id:
+                block.joins.append(JoinKey(lhs.ref.id, lhs.name, rhs.ref.id, rhs.name, top, source))
+            return
+        for column in (lhs, rhs):  # one side is a CTE's or derived table's column: a value for the other
+            if column.ref is not None:
+                self._predicate(block, column, _op(name), "column", (), top, source)
+
+    def _predicate(self, block: _Pending, column: Column, op: Op, value: ValueKind, params: tuple[int, ...],
+                   top: bool, source: ConditionSource) -> None:
+        assert column.ref is not None
+        block.predicates.append(Predicate(column.ref.id, column.name, op, value, params, top, source))
+
+    def _value(self, node: ast.Node | None, scope: Scope) -> tuple[ValueKind, tuple[int, ...]]:
+        """What a column is compared with, and the parameters it uses."""
+        node = _uncast(node)
+        if isinstance(node, ast.ParamRef):
+            return "param", (node.number,)
+        if isinstance(node, ast.A_Const):
+            return "const", ()
+        if isinstance(node, ast.SubLink):
+            return "subquery", ()
+        if isinstance(node, ast.ColumnRef) and self._column(node, scope) is not None:
+            return "column", ()
+        if isinstance(node, ast.A_ArrayExpr) and all(_uncast(e).__class__ in (ast.A_Const, ast.ParamRef)
+                                                     for e in node.elements or ()):
+            params = tuple(_uncast(e).number for e in node.elements or () if isinstance(_uncast(e), ast.ParamRef))
+            return ("param" if params else "const"), params
+        return "expr", tuple(_params(node))
+
+    def _column(self, node: ast.Node | None, scope: Scope) -> Column | None:
+        """The relation column `node` names, searched innermost scope first; None when it is not a plain
+        column or cannot be told."""
+        node = _uncast(node)
+        if not isinstance(node, ast.ColumnRef) or not all(isinstance(f, ast.String) for f in node.fields):
+            return None
+        names = [f.sval for f in node.fields]
+        column, qualifier = names[-1], names[:-1]
+        for level in scope.chain():
+            if qualifier:
+                relation = _qualified(level.relations, qualifier)
+                if relation is not None:
+                    return Column(relation.ref, column)
+                continue
+            holders = [r for r in level.relations if r.columns is not None and column in r.columns]
+            unknown = [r for r in level.relations if r.columns is None]
+            if len(holders) == 1 and not unknown:
+                return Column(holders[0].ref, column)
+            if len(level.relations) == 1 and (holders or unknown):
+                return Column(level.relations[0].ref, column)
+            if holders or unknown:
+                return None  # ambiguous at this level, or hidden behind a relation of unknown columns
+        return None
+
+    def _order_key(self, key: ast.SortBy, scope: Scope) -> OrderKey:
+        """One ORDER BY key; a key that is not a plain table column keeps only its direction."""
+        column = self._column(key.node, scope)
+        nulls = {SortByNulls.SORTBY_NULLS_FIRST: "first", SortByNulls.SORTBY_NULLS_LAST: "last"}.get(key.sortby_nulls)
+        descending = key.sortby_dir == SortByDir.SORTBY_DESC
+        if column is None or column.ref is None:
+            return OrderKey(None, None, descending, nulls)  # type: ignore[arg-type]
+        return OrderKey(column.ref.id, column.name, descending, nulls)  # type: ignore[arg-type]
+
+
+def _atoms(expr: ast.Node | None, top: bool) -> Iterator[tuple[ast.Node, bool]]:
+    """The conditions under AND/OR/NOT, each with whether it is reached through AND alone."""
+    if expr is None:
+        return
+    if isinstance(expr, ast.BoolExpr):
+        inner = top and expr.boolop == BoolExprType.AND_EXPR
+        for arg in expr.args:
+            yield from _atoms(arg, inner)
+        return
+    yield expr, top
+
+
+def _branches(node: ast.SelectStmt, op: SetOperation, all_: bool) -> Iterator[ast.Node]:
+    """The operands of a chain of the same set operation (``a UNION b UNION c`` gives three)."""
+    for side in (node.larg, node.rarg):
+        if isinstance(side, ast.SelectStmt) and side.op == op and bool(side.all) == all_ \
+                and not side.sortClause and side.limitCount is None and side.limitOffset is None \
+                and side.withClause is None:
+            yield from _branches(side, op, all_)
+        else:
+            yield side
+
+
+def _qualified(relations: list[Relation], qualifier: list[str]) -> Relation | None:
+    """The relation a qualified column names: ``alias.col``, ``table.col`` or ``schema.table.col``."""
+    name = qualifier[-1]
+    schema = qualifier[-2] if len(qualifier) >= 2 else None
+    for relation in relations:
+        if relation.name == name and (schema is None or relation.schema == schema):
+            return relation
+    return None
+
+
+def _uncast(node: ast.Node | None) -> ast.Node | None:
+    """`node` without the casts around it (``$1::int`` is still the parameter)."""
+    while isinstance(node, ast.TypeCast):
+        node = node.arg
+    return node
+
+
+def _row_head(node: ast.Node | None) -> ast.Node | None:
+    """A row comparison's leading element, the part an index range serves (``(a, b) > ($1, $2)``)."""
+    if isinstance(node, ast.RowExpr) and node.args:
+        return node.args[0]
+    return node
+
+
+def _op(name: str) -> Op:
+    """The model's operator class for a binary operator name."""
+    if name == "=":
+        return "eq"
+    if name in RANGE_OPS:
+        return "range"
+    if name in NEGATED_OPS:
+        return "neq"
+    return "other"
+
+
+def _string(node: ast.Node | None) -> str | None:
+    """The text of a string constant, else None."""
+    node = _uncast(node)
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
+        return node.val.sval
+    return None
+
+
+def _params(node: ast.Node | None) -> Iterator[int]:
+    """The ``$n`` numbers used anywhere inside an expression."""
+    if isinstance(node, ast.ParamRef):
+        yield node.number
+    elif isinstance(node, ast.Node):
+        for member in node:
+            yield from _params(getattr(node, member))
+    elif isinstance(node, tuple):
+        for item in node:
+            yield from _params(item)
+
+
+def _replace_top(predicate: Predicate, top: bool) -> Predicate:
+    """`predicate` with `top_level` set."""
+    return Predicate(predicate.ref, predicate.column, predicate.op, predicate.value, predicate.params, top,
+                     predicate.source)
+
+
+def _bound(node: ast.Node | None) -> Bound | None:
+    """A LIMIT or OFFSET value; None when absent or ``LIMIT ALL``/``NULL``."""
+    node = _uncast(node)
+    if node is None or (isinstance(node, ast.A_Const) and node.isnull):
+        return None
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):
+        return Bound(value=node.val.ival, param=None)
+    if isinstance(node, ast.ParamRef):
+        return Bound(value=None, param=node.number)
+    return Bound(value=None, param=None)

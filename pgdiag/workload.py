@@ -1,0 +1,138 @@
+"""The workload: the connected database's top-level statements from pg_stat_statements, each parsed once.
+
+Checks that reason about statements (index advice, N+1, pagination, tenant isolation) share
+this one parse through `Snapshot.derived`. Entries of several roles for the same statement are
+counted together; statements pgdiag may not see the text of, utility statements and texts the
+parser rejects are left out (the statements collector's status says how many).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Collection
+
+import pandas as pd
+
+from pgdiag.snapshot import Snapshot
+from pgdiag.sql import Analysis, Statement, analyze
+
+HIDDEN_TEXT = "<insufficient privilege>"
+SUMMED = ("calls", "total_exec_time", "rows", "shared_blks_hit", "shared_blks_read", "temp_blks_written")
+PARSE_CACHE = 20_000
+
+
+@dataclass(frozen=True)
+class StatementRef:
+    """A statement's identity, its text for planning, and its weight in the workload."""
+
+    queryid: str | None
+    text: str
+    n_params: int
+    calls: int
+    total_ms: float
+    rows: int
+    blocks: int
+
+    @property
+    def mean_ms(self) -> float:
+        """Mean execution time per call."""
+        return self.total_ms / self.calls if self.calls else 0.0
+
+    @property
+    def rows_per_call(self) -> float:
+        """Mean rows returned (or affected) per call."""
+        return self.rows / self.calls if self.calls else 0.0
+
+    @property
+    def blocks_per_call(self) -> float:
+        """Mean shared buffers touched (hit or read) per call."""
+        return self.blocks / self.calls if self.calls else 0.0
+
+
+@dataclass(frozen=True)
+class WorkloadStatement:
+    """One analysed statement with its figures."""
+
+    ref: StatementRef
+    statement: Statement
+
+
+@dataclass(frozen=True)
+class Workload:
+    """The analysed statements, and the total time of all top-level statements (for shares)."""
+
+    statements: tuple[WorkloadStatement, ...]
+    total_ms: float
+
+    def share(self, ref: StatementRef) -> float:
+        """`ref`'s share of all top-level statement time, in percent."""
+        return 100 * ref.total_ms / self.total_ms if self.total_ms > 0 else 0.0
+
+
+def workload(snapshot: Snapshot) -> Workload:
+    """The snapshot's workload, built once and shared by every check."""
+    return snapshot.derived("workload", _build)
+
+
+def search_path(snapshot: Snapshot) -> tuple[str, ...]:
+    """The schemas unqualified table names resolve to: the session's search_path without ``$user``."""
+    settings = snapshot.frame("settings")
+    value = settings.loc[settings["name"] == "search_path", "setting"] if not settings.empty else pd.Series([])
+    schemas = [s.strip().strip('"') for s in str(value.iloc[0]).split(",")] if not value.empty else ["public"]
+    return tuple(s for s in schemas if s and s != "$user") or ("public",)
+
+
+def parsed(text: str, path: tuple[str, ...], columns: ColumnIndex | None = None) -> Analysis:
+    """`analyze` with a cache: the collector classifies every text and the checks reuse the parse."""
+    return _parsed(text, path, columns)
+
+
+class ColumnIndex:
+    """Column names per (schema, table) from the ``columns`` frame, for resolving unqualified columns.
+
+    Hashable by identity so parses can be cached per snapshot.
+    """
+
+    def __init__(self, columns: pd.DataFrame) -> None:
+        self._by_table: dict[tuple[str, str], frozenset[str]] = {}
+        if not columns.empty:
+            for (schema, table), group in columns.groupby(["schema", "table"], sort=False):
+                self._by_table[(str(schema), str(table))] = frozenset(group["column"])
+
+    def __call__(self, schema: str, table: str) -> Collection[str] | None:
+        return self._by_table.get((schema, table))
+
+
+@lru_cache(maxsize=PARSE_CACHE)
+def _parsed(text: str, path: tuple[str, ...], columns: ColumnIndex | None) -> Analysis:
+    return analyze(text, path, columns)
+
+
+def column_index(snapshot: Snapshot) -> ColumnIndex:
+    """The snapshot's columns, indexed by table (built once)."""
+    return snapshot.derived("column_index", lambda s: ColumnIndex(s.frame("columns")))
+
+
+def _build(snapshot: Snapshot) -> Workload:
+    """Group the connected database's top-level entries by statement and parse each text."""
+    frame = snapshot.frame("statements")
+    if frame.empty:
+        return Workload((), 0.0)
+    top = frame[frame["toplevel"].astype(bool) & (frame["database"] == snapshot.target.get("database"))]
+    total_ms = float(top["total_exec_time"].sum())
+    visible = top[top["query"].notna() & (top["query"] != HIDDEN_TEXT)]
+    grouped = visible.groupby(["dbid", "queryid"], dropna=False, sort=False).agg(
+        query=("query", "first"), **{column: (column, "sum") for column in SUMMED})
+    path, columns = search_path(snapshot), column_index(snapshot)
+    analysed = []
+    for (_, queryid), row in grouped.sort_values("total_exec_time", ascending=False).iterrows():
+        result = parsed(row["query"], path, columns)
+        if result.statement is None:
+            continue
+        ref = StatementRef(queryid=None if pd.isna(queryid) else str(queryid), text=row["query"],
+                           n_params=result.statement.n_params, calls=int(row["calls"]),
+                           total_ms=float(row["total_exec_time"]), rows=int(row["rows"]),
+                           blocks=int(row["shared_blks_hit"] + row["shared_blks_read"]))
+        analysed.append(WorkloadStatement(ref, result.statement))
+    return Workload(tuple(analysed), total_ms)
