@@ -40,9 +40,14 @@ class PlanCost:
         """Every index the plan reads."""
         return {node["Index Name"] for node in walk(self.plan) if "Index Name" in node}
 
-    def seq_scanned(self) -> set[str]:
-        """Every relation the plan reads with a sequential scan."""
-        return {node.get("Relation Name", "") for node in walk(self.plan) if node.get("Node Type") == "Seq Scan"}
+    def relation_cost(self, relation: str) -> float:
+        """The estimated cost of the plan's nodes that read `relation` (scans of the table or its indexes)."""
+        return sum(float(node["Total Cost"]) for node in walk(self.plan) if node.get("Relation Name") == relation)
+
+    def scans_cost(self, exclude: str) -> float:
+        """The estimated cost of the plan's reads of every relation but `exclude`."""
+        return sum(float(node["Total Cost"]) for node in walk(self.plan)
+                   if node.get("Relation Name") not in (None, exclude))
 
 
 def walk(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,121 @@
+"""Candidate indexes (DESIGN §6): equality columns first (tenant column leading), then one range or the sort.
+
+Input is a `TableAccess` — what one statement asks of one table — so the rules stay independent
+of how statements are parsed. Candidates already served by an existing index are dropped;
+a candidate that is a prefix of another on the same table merges into it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from pgdiag.workload import StatementRef
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    """How one statement reads one table: columns it filters by equality or range, and its sort."""
+
+    schema: str
+    table: str
+    equality: tuple[str, ...]
+    ranges: tuple[str, ...] = ()
+    order_by: tuple[tuple[str, bool], ...] = ()
+    statement: StatementRef | None = None
+    limited: bool = False
+
+
+@dataclass
+class Candidate:
+    """A proposed btree index and the statements it is meant to help."""
+
+    schema: str
+    table: str
+    columns: tuple[str, ...]
+    descending: tuple[bool, ...]
+    n_equality: int
+    statements: list[StatementRef] = field(default_factory=list)
+    stops_early: set[StatementRef] = field(default_factory=set)
+    """Statements whose ORDER BY … LIMIT the index returns in order, so a scan stops after one page."""
+
+    def serves(self, other: Candidate) -> bool:
+        """Whether this index leads with `other`'s columns (its equality columns in any order)."""
+        if (self.schema, self.table) != (other.schema, other.table) or len(other.columns) > len(self.columns):
+            return False
+        n = other.n_equality
+        return (set(self.columns[:n]) == set(other.columns[:n])
+                and self.columns[n: len(other.columns)] == other.columns[n:])
+
+    @property
+    def total_ms(self) -> float:
+        """Time spent by the statements this index would help: the ranking weight."""
+        return sum(s.total_ms for s in self.statements)
+
+
+def candidate_for(access: TableAccess, tenant_column: str | None = None) -> Candidate | None:
+    """The index `access` wants, or None when it filters and sorts by nothing indexable."""
+    equality = list(dict.fromkeys(access.equality))
+    if tenant_column in equality:
+        equality.remove(tenant_column)
+        equality.insert(0, tenant_column)
+    columns = list(equality)
+    descending = [False] * len(columns)
+    range_column = next((c for c in access.ranges if c not in columns), None)
+    ordered = False
+    if range_column is not None:
+        columns.append(range_column)
+        descending.append(False)
+    else:
+        for column, desc in access.order_by:
+            if column not in columns:
+                columns.append(column)
+                descending.append(desc)
+        ordered = bool(access.order_by)
+    if not columns:
+        return None
+    if all(descending[len(equality):]):  # one direction throughout: the index is read backwards
+        descending = [False] * len(columns)
+    statements = [access.statement] if access.statement else []
+    stops_early = set(statements) if ordered and access.limited else set()
+    return Candidate(access.schema, access.table, tuple(columns), tuple(descending), len(equality), statements,
+                     stops_early)
+
+
+def covered(candidate: Candidate, existing: pd.DataFrame) -> bool:
+    """Whether a valid, non-partial btree index on the table already leads with the candidate's columns.
+
+    `existing` is the snapshot's ``indexes`` frame. Equality columns may come in any order, so the
+    comparison is on the set of the first columns, then position by position for the rest.
+    """
+    if existing.empty:
+        return False
+    usable = existing[(existing["schema"] == candidate.schema) & (existing["table"] == candidate.table)
+                      & existing["is_valid"].astype(bool) & ~existing["has_predicate"].astype(bool)
+                      & existing["method"].eq("btree")]
+    for columns in usable["columns"]:
+        names = tuple(list(columns))
+        if None in names or any(pd.isna(n) for n in names):
+            continue
+        if Candidate(candidate.schema, candidate.table, names, (False,) * len(names), 0).serves(candidate):
+            return True
+    return False
+
+
+def merge(candidates: list[Candidate]) -> list[Candidate]:
+    """Fold every candidate that is a leading prefix of a longer one on the same table into the longer one.
+
+    Statements keep their order of first appearance; the result is ranked by the time of the
+    statements each index would help, largest first.
+    """
+    merged: list[Candidate] = []
+    for candidate in sorted(candidates, key=lambda c: -len(c.columns)):
+        home = next((m for m in merged if m.serves(candidate)), None)
+        if home is None:
+            merged.append(Candidate(candidate.schema, candidate.table, candidate.columns, candidate.descending,
+                                    candidate.n_equality, list(candidate.statements), set(candidate.stops_early)))
+        else:  # the longer index keeps the shorter one's columns in place, so its ordered reads stay ordered
+            home.statements.extend(s for s in candidate.statements if s not in home.statements)
+            home.stops_early |= candidate.stops_early
+    return sorted(merged, key=lambda c: -c.total_ms)

@@ -1,0 +1,173 @@
+"""missing_index: indexes the workload needs, proven by the planner's cost where hypopg is installed."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterable
+
+from pgdiag.advice.access import table_accesses
+from pgdiag.advice.candidates import Candidate, candidate_for, covered, merge
+from pgdiag.advice.costing import Proof, StatementCost, estimate, prove
+from pgdiag.checks.base import Check, Threshold
+from pgdiag.findings import Finding, ObjectRef, QueryRef, fingerprint
+from pgdiag.prisma import is_prisma_database
+from pgdiag.snapshot import Snapshot
+from pgdiag.sqltext import create_index_sql, qualified
+from pgdiag.tenancy import tenant_column
+from pgdiag.workload import Workload, workload
+
+INDEXABLE_KINDS = ("r", "p", "m")
+
+
+class MissingIndex(Check):
+    """Index that would make the workload's statements much cheaper, and does not exist.
+
+    **Problem**
+
+    For every statement in ``pg_stat_statements`` pgdiag reads, with PostgreSQL's own parser,
+    which columns each table is filtered by (equality, ``IN``, ``= ANY``, a range) and sorted by,
+    and proposes a btree index: equality columns first (the tenant column leading on tenant
+    tables), then one range column or the ORDER BY columns. Candidates that an existing valid
+    index already serves as a leading prefix are dropped; a candidate that is a prefix of another
+    merges into it. Each candidate is then costed on the statements' **generic plans**. Where the
+    hypopg extension is installed in the database, a hypothetical index is created in pgdiag's own
+    session and the plan is taken again: the advice stands only when the plan uses the index and
+    its total cost falls at least ``min_factor`` times (``evidence.validated = true``). Without
+    hypopg the index scan is estimated from ``pg_stats`` and the table's size
+    (``evidence.validated = false``). Advice is ranked by the total time of the statements helped;
+    a table gets a second index only when its statements need incompatible column orders.
+
+    Severity is high when the statements helped take at least ``high_share_percent`` % of all
+    statement time and the advice is proven, medium otherwise, low when they take less than
+    ``min_total_ms`` ms in all.
+
+    **Why it matters**
+
+    Without the index every call reads and filters the whole table (or sorts all matching rows
+    to return a few): the cost grows with the table, not with the answer, and tenants with big
+    data slow everyone down.
+
+    **Fix**
+
+    Create the index with ``CREATE INDEX CONCURRENTLY`` (it does not block writes), and declare
+    it in the ORM schema (Prisma ``@@index([...])``) so the next migration keeps it. Without
+    hypopg, install it (Debian/Ubuntu: ``apt install postgresql-NN-hypopg``, then
+    ``CREATE EXTENSION hypopg;``) to have the advice proven by the planner before you build.
+    """
+
+    id: ClassVar[str] = "missing_index"
+    thresholds: ClassVar[dict[str, Threshold]] = {
+        "min_factor": Threshold(10.0, "least factor by which the statement's plan cost must fall"),
+        "high_share_percent": Threshold(10.0, "share of all statement time, in %, above which the advice is high"),
+        "min_total_ms": Threshold(100.0, "statements helped taking less time than this in all make the advice low"),
+    }
+    requires: ClassVar[tuple[str, ...]] = ("statements", "tables", "indexes", "columns")
+
+    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+        """One finding per advised index, the statements it helps and their cost before and after."""
+        load = workload(snapshot)
+        candidates = merge(self._candidates(snapshot, load))
+        proofs = [self._proof(snapshot, candidate) for candidate in candidates]
+        advised = [proof for proof in proofs if proof.helped(settings["min_factor"])]
+        advised = self._one_per_table(advised, settings["min_factor"])
+        prisma = is_prisma_database(snapshot)
+        for proof in sorted(advised, key=lambda p: -sum(c.statement.total_ms for c in p.helped(settings["min_factor"]))):
+            yield _finding(proof, proof.helped(settings["min_factor"]), load, settings, prisma)
+
+    def _candidates(self, snapshot: Snapshot, load: Workload) -> list[Candidate]:
+        """One candidate per table access of every statement, minus those an index already serves."""
+        tables = snapshot.frame("tables")
+        indexable = set(zip(tables.loc[tables["kind"].isin(INDEXABLE_KINDS), "schema"],
+                            tables.loc[tables["kind"].isin(INDEXABLE_KINDS), "table"]))
+        tenant = tenant_column(snapshot)
+        indexes = snapshot.frame("indexes")
+        found = []
+        for item in load.statements:
+            for access in table_accesses(item):
+                if (access.schema, access.table) not in indexable:
+                    continue
+                candidate = candidate_for(access, tenant)
+                if candidate is not None and not covered(candidate, indexes):
+                    found.append(candidate)
+        return found
+
+    def _proof(self, snapshot: Snapshot, candidate: Candidate) -> Proof:
+        """The planner's proof where hypopg is there, else the estimate."""
+        if self.planner is not None and self.planner.has_hypopg:
+            return prove(candidate, self.planner)
+        return estimate(candidate, snapshot.frame("tables"), snapshot.frame("column_stats"), self.planner)
+
+    def _one_per_table(self, proofs: list[Proof], min_factor: float) -> list[Proof]:
+        """Fold a table's lesser advice into its best one when the best index also serves those statements
+        (proven by hypopg; without it, advice for different column orders stays separate)."""
+        kept: list[Proof] = []
+        for proof in sorted(proofs, key=lambda p: -p.candidate.total_ms):
+            home = next((k for k in kept if (k.candidate.schema, k.candidate.table)
+                         == (proof.candidate.schema, proof.candidate.table)), None)
+            if home is None or not home.validated or self.planner is None:
+                kept.append(proof)
+                continue
+            trial = prove(Candidate(home.candidate.schema, home.candidate.table, home.candidate.columns,
+                                    home.candidate.descending, home.candidate.n_equality,
+                                    list(proof.candidate.statements)), self.planner)
+            if len(trial.helped(min_factor)) == len(proof.candidate.statements):
+                home.candidate.statements.extend(proof.candidate.statements)
+                home.costs.extend(trial.costs)
+            else:
+                kept.append(proof)
+        return kept
+
+
+def _finding(proof: Proof, helped: list[StatementCost], load: Workload, settings: dict[str, Any],
+             prisma: bool) -> Finding:
+    """The finding for one advised index: the fix, the statements it helps, their costs."""
+    candidate = proof.candidate
+    table = qualified(candidate.schema, candidate.table)
+    helped = sorted(helped, key=lambda c: -c.statement.total_ms)
+    top = helped[0]
+    total_ms = sum(c.statement.total_ms for c in helped)
+    share = 100 * total_ms / load.total_ms if load.total_ms > 0 else 0.0
+    if total_ms < settings["min_total_ms"]:
+        severity = "low"
+    elif share >= settings["high_share_percent"] and proof.validated:
+        severity = "high"
+    else:
+        severity = "medium"
+    columns = ", ".join(c + (" DESC" if d else "") for c, d in zip(candidate.columns, candidate.descending))
+    proven = (f"the planner's cost for {'it' if len(helped) == 1 else 'them'} falls from "
+              f"{top.cost_before:,.0f} to {top.cost_after:,.0f} with a hypothetical index (hypopg)"
+              if proof.validated else
+              f"estimated from table statistics, the cost falls from {top.cost_before:,.0f} to "
+              f"{top.cost_after:,.0f}; install hypopg in this database (apt install postgresql-NN-hypopg, "
+              "CREATE EXTENSION hypopg;) and pgdiag proves it with the planner")
+    recommendation = (f"Create an index on {table} ({columns}): it serves {len(helped)} statement(s) taking "
+                      f"{total_ms:,.0f} ms ({share:.0f} % of statement time); {proven}.")
+    if prisma:
+        fields = ", ".join(c + ("(sort: Desc)" if d else "") for c, d in zip(candidate.columns, candidate.descending))
+        recommendation += f" In schema.prisma: @@index([{fields}]) on the model of {candidate.table}."
+    obj = ObjectRef(schema=candidate.schema, table=candidate.table, columns=candidate.columns)
+    statement = top.statement
+    return Finding(
+        check=MissingIndex.id,
+        severity=severity,
+        title=f"Missing index on {table} ({columns})",
+        object=obj,
+        query=QueryRef(queryid=statement.queryid, text=statement.text, calls=statement.calls,
+                       total_ms=round(statement.total_ms, 3), mean_ms=round(statement.mean_ms, 3),
+                       rows=statement.rows),
+        evidence={
+            "validated": proof.validated,
+            "cost_before": top.cost_before,
+            "cost_after": top.cost_after,
+            "factor": round(top.factor, 1),
+            "total_ms": round(total_ms, 3),
+            "share_percent": round(share, 1),
+            "queryids": [c.statement.queryid for c in helped],
+            "statements": [{"queryid": c.statement.queryid, "calls": c.statement.calls,
+                            "total_ms": round(c.statement.total_ms, 3), "cost_before": c.cost_before,
+                            "cost_after": c.cost_after} for c in helped],
+        },
+        recommendation=recommendation,
+        fix_sql=create_index_sql(candidate.schema, candidate.table, candidate.columns,
+                                 descending=candidate.descending),
+        fingerprint=fingerprint(MissingIndex.id, obj, None),
+    )
