@@ -5,6 +5,20 @@ SELECT setseed(0.42);
 
 CREATE EXTENSION IF NOT EXISTS pg_stat_statements;
 
+-- Prisma Migrate's bookkeeping table: its presence tells pgdiag to give advice in Prisma terms.
+CREATE TABLE "_prisma_migrations" (
+    "id" varchar(36) PRIMARY KEY,
+    "checksum" varchar(64) NOT NULL,
+    "finished_at" timestamptz,
+    "migration_name" varchar(255) NOT NULL,
+    "logs" text,
+    "rolled_back_at" timestamptz,
+    "started_at" timestamptz NOT NULL DEFAULT now(),
+    "applied_steps_count" integer NOT NULL DEFAULT 0
+);
+INSERT INTO "_prisma_migrations" ("id", "checksum", "finished_at", "migration_name", "applied_steps_count")
+VALUES ('00000000-0000-4000-8000-000000000001', 'demo', now(), '20260101000000_init', 1);
+
 CREATE TABLE "Organization" (
     "id" serial PRIMARY KEY,
     "name" text NOT NULL,
@@ -117,3 +131,4 @@ CREATE INDEX "Alert_title_idx" ON "Alert" ("title");
 CREATE INDEX "Comment_alertId_idx" ON "Comment" ("alertId");
 CREATE INDEX "comment_alert_idx" ON "Comment" ("alertId");
 CREATE INDEX "AuditLog_action_idx" ON "AuditLog" ("action");
+CREATE INDEX "AuditLog_organizationId_createdAt_idx" ON "AuditLog" ("organizationId", "createdAt");

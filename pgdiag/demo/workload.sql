@@ -20,10 +20,10 @@ SELECT "public"."Client"."id", "public"."Client"."name", "public"."Client"."orga
 -- @params org
 SELECT "public"."Project"."id", "public"."Project"."name", "public"."Project"."clientId" FROM "public"."Project" WHERE "public"."Project"."organizationId" = $1
 
--- @about Deep OFFSET pagination through a tenant's alerts.
+-- @about Deep OFFSET pagination: an audit-log export paging through a tenant's events.
 -- @calls 30
--- @params org 20 3000
-SELECT "public"."Alert"."id", "public"."Alert"."title" FROM "public"."Alert" WHERE "public"."Alert"."organizationId" = $1 ORDER BY "public"."Alert"."createdAt" DESC LIMIT $2 OFFSET $3
+-- @params org 20 2000
+SELECT "public"."AuditLog"."action", "public"."AuditLog"."detail", "public"."AuditLog"."createdAt" FROM "public"."AuditLog" WHERE "public"."AuditLog"."organizationId" = $1 ORDER BY "public"."AuditLog"."createdAt" DESC LIMIT $2 OFFSET $3
 
 -- @about A cross-tenant write: an alert updated by id alone.
 -- @calls 50

@@ -1,0 +1,133 @@
+"""large_offset: OFFSET pagination that makes the server read and discard thousands of rows per page."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar, Iterable
+
+import pandas as pd
+
+from pgdiag.advice.access import table_accesses
+from pgdiag.advice.candidates import candidate_for, covered
+from pgdiag.checks.base import Check, Threshold
+from pgdiag.checks.workload_helpers import outer_block, query_ref
+from pgdiag.findings import Finding, ObjectRef
+from pgdiag.prisma import is_prisma_database
+from pgdiag.snapshot import Snapshot
+from pgdiag.sqltext import qualified
+from pgdiag.tenancy import tenant_column
+from pgdiag.workload import WorkloadStatement, workload
+
+INDEX_DESCENT_BLOCKS = 3
+
+
+class LargeOffset(Check):
+    """Pagination by OFFSET that skips thousands of rows on every call.
+
+    **Problem**
+
+    A SELECT whose outermost query has ``OFFSET`` of at least ``min_offset`` rows. The server
+    produces every skipped row and throws it away, so page *n* costs *n* pages of work.
+
+    ``pg_stat_statements`` replaces constants by parameters, so the offset a statement ran with
+    is usually not visible. pgdiag then infers it: the statement is ordered, an existing index
+    already serves its filter and order (otherwise ``missing_index`` explains the work), and yet
+    each call touches many more rows than it returns. Rows touched per call are estimated from
+    the shared buffers per call (hit or read, less an index descent) and the rows per heap page,
+    weighted by the sort column's physical correlation as PostgreSQL's cost model does. Findings
+    with a visible constant are medium; inferred ones are low and say they are inferred.
+
+    **Why it matters**
+
+    Deep pages get linearly slower and hold the connection longer; crawlers and exports that
+    page through everything turn one list into a quadratic amount of work.
+
+    **Fix**
+
+    Keyset pagination: remember the last row's sort key and id and ask for
+    ``WHERE (sort_key, id) > ($1, $2) ORDER BY sort_key, id LIMIT 50``, served by an index on
+    (filter columns, sort_key, id). With Prisma: ``findMany({ take: 50, skip: 1, cursor: { id:
+    lastId }, orderBy: ... })`` instead of ``skip: page * 50``.
+    """
+
+    id: ClassVar[str] = "large_offset"
+    thresholds: ClassVar[dict[str, Threshold]] = {
+        "min_offset": Threshold(1000, "least rows skipped per call (the OFFSET)"),
+    }
+    requires: ClassVar[tuple[str, ...]] = ("statements", "tables", "indexes", "column_stats")
+
+    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+        """One finding per deep-OFFSET statement, largest total time first."""
+        prisma = is_prisma_database(snapshot)
+        for item in workload(snapshot).statements:
+            if item.statement.command != "select":
+                continue
+            offset = outer_block(item.statement).offset
+            if offset is None:
+                continue
+            if offset.value is not None:
+                if offset.value >= settings["min_offset"]:
+                    yield _finding(item, offset.value, inferred=False, prisma=prisma)
+                continue
+            if offset.param is None:
+                continue
+            skipped = _inferred_offset(snapshot, item)
+            if skipped is not None and skipped >= settings["min_offset"]:
+                yield _finding(item, skipped, inferred=True, prisma=prisma)
+
+
+def _inferred_offset(snapshot: Snapshot, item: WorkloadStatement) -> int | None:
+    """Rows skipped per call, estimated from buffers per call, for an ordered statement whose access
+    an existing index already serves; None when the statement does not qualify."""
+    top = outer_block(item.statement)
+    ordered = [a for a in table_accesses(item) if a.order_by and top.order_by]
+    if len(ordered) != 1:
+        return None
+    access = ordered[0]
+    candidate = candidate_for(access, tenant_column(snapshot))
+    if candidate is None or not covered(candidate, snapshot.frame("indexes")):
+        return None
+    tables = snapshot.frame("tables")
+    table = tables[(tables["schema"] == access.schema) & (tables["table"] == access.table)]
+    if table.empty or table["relpages"].iloc[0] <= 0:
+        return None
+    rows_per_page = max(float(table["reltuples"].iloc[0]) / float(table["relpages"].iloc[0]), 1.0)
+    correlation = _correlation(snapshot.frame("column_stats"), access.schema, access.table, access.order_by[0][0])
+    rows_per_block = 1.0 + (rows_per_page - 1.0) * correlation ** 2
+    touched = max(item.ref.blocks_per_call - INDEX_DESCENT_BLOCKS, 0.0) * rows_per_block
+    return int(max(touched - item.ref.rows_per_call, 0.0))
+
+
+def _correlation(stats: pd.DataFrame, schema: str, table: str, column: str) -> float:
+    """pg_stats' physical-order correlation of a column, 0 when unknown."""
+    if stats.empty:
+        return 0.0
+    row = stats[(stats["schema"] == schema) & (stats["table"] == table) & (stats["column"] == column)]
+    if row.empty or pd.isna(row["correlation"].iloc[0]):
+        return 0.0
+    return float(row["correlation"].iloc[0])
+
+
+def _finding(item: WorkloadStatement, offset: int, inferred: bool, prisma: bool) -> Finding:
+    """The finding for one deep-OFFSET statement."""
+    ref = item.ref
+    first = item.statement.refs[0]
+    table = qualified(first.schema, first.table)
+    how = (f"about {offset:,} rows skipped per call on average (inferred: {ref.blocks_per_call:,.0f} buffers "
+           f"touched per call to return {ref.rows_per_call:,.1f} rows through an index that serves the order)"
+           if inferred else f"OFFSET {offset:,}")
+    recommendation = (f"Replace OFFSET pagination on {table} by keyset pagination (WHERE (sort key, id) > "
+                      "(last seen) ORDER BY sort key, id LIMIT n): each page then costs the same.")
+    if prisma:
+        recommendation += " In Prisma: findMany({ take: n, skip: 1, cursor: { id: lastId }, orderBy: … }) instead of skip."
+    return Finding(
+        check=LargeOffset.id,
+        severity="low" if inferred else "medium",
+        title=f"Deep OFFSET pagination on {table}: " + (f"about {offset:,} rows skipped per call" if inferred
+                                                          else f"OFFSET {offset:,}"),
+        object=ObjectRef(schema=first.schema, table=first.table),
+        query=query_ref(ref),
+        evidence={"offset": offset, "inferred": inferred, "blocks_per_call": round(ref.blocks_per_call, 1),
+                  "rows_per_call": round(ref.rows_per_call, 2), "calls": ref.calls,
+                  "total_ms": round(ref.total_ms, 3), "detail": how},
+        recommendation=recommendation,
+    )
