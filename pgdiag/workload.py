@@ -8,7 +8,7 @@ parser rejects are left out (the statements collector's status says how many).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Collection
 
@@ -60,10 +60,12 @@ class WorkloadStatement:
 
 @dataclass(frozen=True)
 class Workload:
-    """The analysed statements, and the total time of all top-level statements (for shares)."""
+    """The analysed statements, the total time of all top-level statements (for shares), and how many
+    statements were left out by kind ("utility", "unparsable", "pgdiag")."""
 
     statements: tuple[WorkloadStatement, ...]
     total_ms: float
+    skipped: dict[str, int] = field(default_factory=dict)
 
     def share(self, ref: StatementRef) -> float:
         """`ref`'s share of all top-level statement time, in percent."""
@@ -126,13 +128,15 @@ def _build(snapshot: Snapshot) -> Workload:
         query=("query", "first"), **{column: (column, "sum") for column in SUMMED})
     path, columns = search_path(snapshot), column_index(snapshot)
     analysed = []
+    skipped: dict[str, int] = {}
     for (_, queryid), row in grouped.sort_values("total_exec_time", ascending=False).iterrows():
         result = parsed(row["query"], path, columns)
         if result.statement is None:
+            skipped[result.kind] = skipped.get(result.kind, 0) + 1
             continue
         ref = StatementRef(queryid=None if pd.isna(queryid) else str(queryid), text=row["query"],
                            n_params=result.statement.n_params, calls=int(row["calls"]),
                            total_ms=float(row["total_exec_time"]), rows=int(row["rows"]),
                            blocks=int(row["shared_blks_hit"] + row["shared_blks_read"]))
         analysed.append(WorkloadStatement(ref, result.statement))
-    return Workload(tuple(analysed), total_ms)
+    return Workload(tuple(analysed), total_ms, skipped)

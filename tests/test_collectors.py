@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 from pathlib import Path
@@ -84,6 +85,17 @@ def test_hidden_statement_texts_are_reported(db: TestDatabase) -> None:
     status = snapshot.status("statements")
     assert status is not None and status.status == "ok"
     assert "GRANT pg_read_all_stats TO pgdiag_reader;" in (status.message or "")
+
+
+def test_statements_left_out_of_analysis_are_counted(db: TestDatabase) -> None:
+    """Utility statements are not analysed, and the statements collector says how many there were."""
+    db.reset_statements()
+    db.execute("SET work_mem = '8MB'", "CHECKPOINT", "CREATE TABLE IF NOT EXISTS coll_counted (id int)",
+               "SELECT count(*) FROM coll_counted")
+    status = run_scan(db).snapshot.status("statements")
+    assert status is not None and status.status == "ok"
+    match = re.search(r"(\d+) statements not analysed \((\d+) utility\)", status.message or "")
+    assert match and int(match.group(1)) == int(match.group(2)) >= 3, status.message
 
 
 def test_locked_relations_are_not_sized_and_nothing_waits(db: TestDatabase) -> None:

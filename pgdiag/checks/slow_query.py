@@ -9,12 +9,11 @@ import pandas as pd
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.findings import Finding, ObjectRef, QueryRef
 from pgdiag.snapshot import Snapshot
+from pgdiag.workload import HIDDEN_TEXT, SUMMED
 
-HIDDEN_TEXT = "<insufficient privilege>"
 HIGH_SHARE_PERCENT = 25
 HIGH_MEAN_MS = 500
 TITLE_TEXT_CHARS = 80
-SUMMED = ("calls", "total_exec_time", "rows", "shared_blks_hit", "shared_blks_read", "temp_blks_written")
 
 
 class SlowQuery(Check):

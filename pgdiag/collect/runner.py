@@ -21,6 +21,7 @@ from pgdiag.collect.frames import to_frame
 from pgdiag.errors import PgdiagError
 from pgdiag.snapshot import CollectorStatus, Snapshot
 from pgdiag.sqltext import quote_ident
+from pgdiag.workload import HIDDEN_TEXT, workload
 
 MIN_VERSION_NUM = 130000
 PGSS = "pg_stat_statements"
@@ -30,6 +31,7 @@ CATALOG_COLLECTORS = ("server", "settings", "extensions", "locks", "tables", "in
                       "columns", "column_stats")
 STATEMENT_COLLECTORS = ("statements", "statements_info")
 COLLECTORS = CATALOG_COLLECTORS + STATEMENT_COLLECTORS
+SKIPPED_KINDS = {"utility": "utility", "unparsable": "rejected by the parser", "pgdiag": "pgdiag's own"}
 
 
 @dataclass(frozen=True)
@@ -61,7 +63,7 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
             on_progress(name)
         started = time.perf_counter()
         try:
-            frame, message = _run(conn, name, snapshot, options)
+            frame = _run(conn, name, snapshot, options)
         except _Skip as skip:
             snapshot.collectors.append(CollectorStatus(name, "skipped", message=str(skip)))
             continue
@@ -71,13 +73,12 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
             continue
         snapshot.frames[name] = frame
         snapshot.collectors.append(CollectorStatus(name, "ok", rows=len(frame), seconds=_since(started),
-                                                   message=message))
+                                                   message=_note(name, frame, snapshot)))
     return snapshot
 
 
-def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot,
-         options: CollectOptions) -> tuple[pd.DataFrame, str | None]:
-    """Run collector `name`; return its frame and an optional note for the report."""
+def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot, options: CollectOptions) -> pd.DataFrame:
+    """Run collector `name`; return its frame."""
     params: dict[str, sql.Composable] = {}
     if name in STATEMENT_COLLECTORS:
         params["pgss_schema"] = sql.Identifier(_pgss_schema(snapshot))
@@ -93,7 +94,7 @@ def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot,
             raise _Skip(f"{PGSS} is created but not loaded: add shared_preload_libraries = '{PGSS}' "
                         "to postgresql.conf and restart the server") from exc
         raise
-    return frame, _note(name, frame, snapshot)
+    return frame
 
 
 def _pgss_schema(snapshot: Snapshot) -> str:
@@ -123,13 +124,19 @@ def _preloaded(snapshot: Snapshot) -> bool:
 
 
 def _note(name: str, frame: pd.DataFrame, snapshot: Snapshot) -> str | None:
-    """What the report should say about an otherwise successful collector."""
+    """What the report should say about an otherwise successful collector (already in `snapshot`)."""
     if name == "statements":
-        hidden = int((frame["query"] == "<insufficient privilege>").sum()) if not frame.empty else 0
+        notes = []
+        hidden = int((frame["query"] == HIDDEN_TEXT).sum()) if not frame.empty else 0
         if hidden:
             user = snapshot.frame("server")["current_user"].iloc[0] if snapshot.ok("server") else "<role>"
-            return (f"{hidden} statements of other roles have hidden texts: "
-                    f"GRANT pg_read_all_stats TO {quote_ident(str(user))};")
+            notes.append(f"{hidden} statements of other roles have hidden texts: "
+                         f"GRANT pg_read_all_stats TO {quote_ident(str(user))};")
+        skipped = workload(snapshot).skipped
+        if skipped:
+            kinds = ", ".join(f"{count} {SKIPPED_KINDS[kind]}" for kind, count in sorted(skipped.items()))
+            notes.append(f"{sum(skipped.values())} statements not analysed ({kinds})")
+        return "; ".join(notes) or None
     locked = 0
     if name == "tables" and not frame.empty:
         locked = int(frame["size_skipped"].sum())
