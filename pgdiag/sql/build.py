@@ -9,7 +9,7 @@ correlated subquery's condition lands on the outer table it names.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Collection, Iterator
+from typing import Callable, Collection, Iterable, Iterator
 
 from pglast import ast
 from pglast.enums import (A_Expr_Kind, BoolExprType, JoinType, MergeMatchKind, NullTestType, SetOperation, SortByDir,
@@ -273,75 +273,104 @@ class Builder:
         """File the conjuncts of a WHERE or ON as predicates and join keys.
 
         Conjuncts reached only through AND are top-level. In an outer join's ON, `restricted`
-        holds the references whose rows the condition restricts (the nullable side): a predicate
-        on another reference there does not filter that reference's rows.
+        holds the ids of the references whose rows the condition restricts (the nullable side, none
+        for a FULL JOIN): a predicate on another reference there does not filter that reference's rows.
         """
         for atom, top in _atoms(expr, True):
             self._atom(atom, block, scope, source, top, restricted)
 
     def _atom(self, node: ast.Node, block: _Pending, scope: Scope, source: ConditionSource, top: bool,
               restricted: set[int] | None) -> None:
-        """One condition that is not AND/OR/NOT."""
+        """One condition that is not AND/OR/NOT (``NOT (x IN (SELECT …))``, i.e. NOT IN, counts as one)."""
         before = len(block.predicates)
         if isinstance(node, ast.A_Expr):
             self._a_expr(node, block, scope, source, top)
         elif isinstance(node, ast.NullTest):
-            column = self._column(node.arg, scope)
-            if column is not None and column.ref is not None:
+            column = self._table_column(node.arg, scope)
+            if column is not None:
                 op: Op = "is_null" if node.nulltesttype == NullTestType.IS_NULL else "is_not_null"
                 self._predicate(block, column, op, "const", (), top, source)
-        elif isinstance(node, ast.SubLink) and node.subLinkType == SubLinkType.ANY_SUBLINK:
-            column = self._column(node.testexpr, scope)
-            negated = node.operName and node.operName[-1].sval in NEGATED_OPS
-            if column is not None and column.ref is not None:
-                self._predicate(block, column, "neq" if negated else "in", "subquery", (), top, source)
+        elif isinstance(node, ast.SubLink) and node.subLinkType in (SubLinkType.ANY_SUBLINK, SubLinkType.ALL_SUBLINK):
+            column = self._table_column(node.testexpr, scope)
+            if column is not None:
+                name = node.operName[-1].sval if node.operName else "="  # plain IN has no operator name
+                self._predicate(block, column, _quantified_op(name, node.subLinkType == SubLinkType.ANY_SUBLINK),
+                                "subquery", (), top, source)
+        elif _is_not_in_subquery(node):
+            column = self._table_column(node.args[0].testexpr, scope)
+            if column is not None:
+                self._predicate(block, column, "neq", "subquery", (), top, source)
         elif isinstance(node, ast.ColumnRef):  # a boolean column on its own: WHERE "isActive"
-            column = self._column(node, scope)
-            if column is not None and column.ref is not None:
+            column = self._table_column(node, scope)
+            if column is not None:
                 self._predicate(block, column, "eq", "const", (), top, source)
         if restricted is not None:  # outer join ON: only the nullable side's own predicates filter it
-            block.predicates[before:] = [p if id(self.refs[p.ref]) in restricted else
-                                         _replace_top(p, False) for p in block.predicates[before:]]
+            block.predicates[before:] = [p if p.ref in restricted else _replace_top(p, False)
+                                         for p in block.predicates[before:]]
 
     def _a_expr(self, node: ast.A_Expr, block: _Pending, scope: Scope, source: ConditionSource, top: bool) -> None:
-        """An operator expression: comparison, IN, = ANY, BETWEEN, LIKE."""
+        """An operator expression: comparison, IN, = ANY, BETWEEN, LIKE, IS [NOT] DISTINCT FROM."""
         name = node.name[-1].sval if node.name else ""
         kind = node.kind
         if kind == A_Expr_Kind.AEXPR_OP:
-            left, right = _row_head(node.lexpr), _row_head(node.rexpr)
-            self._binary(left, right, name, block, scope, source, top)
+            self._operator(node.lexpr, node.rexpr, name, block, scope, source, top)
         elif kind == A_Expr_Kind.AEXPR_OP_ANY or kind == A_Expr_Kind.AEXPR_OP_ALL:
-            column = self._column(node.lexpr, scope)
-            if column is not None and column.ref is not None:
-                op: Op = "any" if name == "=" and kind == A_Expr_Kind.AEXPR_OP_ANY else \
-                    "neq" if name in NEGATED_OPS else "range" if name in RANGE_OPS else "other"
+            column = self._table_column(node.lexpr, scope)
+            if column is not None:
                 value, params = self._value(node.rexpr, scope)
-                self._predicate(block, column, op, value, params, top, source)
+                op = _quantified_op(name, kind == A_Expr_Kind.AEXPR_OP_ANY)
+                self._predicate(block, column, "any" if op == "in" else op, value, params, top, source)
         elif kind == A_Expr_Kind.AEXPR_IN:
-            column = self._column(node.lexpr, scope)
-            if column is not None and column.ref is not None:
-                values = [self._value(v, scope) for v in node.rexpr]
-                kinds = {v for v, _ in values}
-                value: ValueKind = kinds.pop() if len(kinds) == 1 else "expr"
-                params = tuple(p for _, ps in values for p in ps)
-                self._predicate(block, column, "neq" if name in NEGATED_OPS else "in", value, params, top, source)
-        elif kind in RANGE_KINDS:
-            column = self._column(node.lexpr, scope)
-            if column is not None and column.ref is not None:
-                bounds = [self._value(v, scope) for v in node.rexpr]
-                value = "param" if all(v == "param" for v, _ in bounds) else \
-                    "const" if all(v in ("param", "const") for v, _ in bounds) else "expr"
-                self._predicate(block, column, "range", value, tuple(p for _, ps in bounds for p in ps), top, source)
+            self._in(node, name in NEGATED_OPS, block, scope, source, top)
+        elif kind in RANGE_KINDS or kind in NOT_RANGE_KINDS:
+            column = self._table_column(node.lexpr, scope)
+            if column is not None:  # NOT BETWEEN is two open ranges OR-ed: no single range
+                value, params = self._values(node.rexpr, scope)
+                self._predicate(block, column, "range" if kind in RANGE_KINDS else "other", value, params, top,
+                                source)
         elif kind in LIKE_KINDS:
-            column = self._column(node.lexpr, scope)
-            if column is not None and column.ref is not None:
+            column = self._table_column(node.lexpr, scope)
+            if column is not None:
                 pattern = _string(node.rexpr)
-                prefix = name in ("~~", "~~*") and pattern is not None and pattern[:1] not in ("%", "_", "")
+                prefix = name == LIKE and pattern is not None and pattern[:1] not in ("%", "_", "")
                 value, params = self._value(node.rexpr, scope)
                 self._predicate(block, column, "like_prefix" if prefix else "other", value, params, top, source)
-        elif kind in (A_Expr_Kind.AEXPR_DISTINCT, A_Expr_Kind.AEXPR_NOT_DISTINCT):
-            op = "neq" if kind == A_Expr_Kind.AEXPR_DISTINCT else "eq"
-            self._binary(node.lexpr, node.rexpr, "<>" if op == "neq" else "=", block, scope, source, top)
+        elif kind == A_Expr_Kind.AEXPR_DISTINCT:
+            self._binary(node.lexpr, node.rexpr, "<>", block, scope, source, top)
+        elif kind == A_Expr_Kind.AEXPR_NOT_DISTINCT:  # null-safe equality: no index or hash join serves it
+            self._binary(node.lexpr, node.rexpr, "IS NOT DISTINCT FROM", block, scope, source, top)
+
+    def _operator(self, left: ast.Node | None, right: ast.Node | None, name: str, block: _Pending, scope: Scope,
+                  source: ConditionSource, top: bool) -> None:
+        """A binary operator; a row comparison is taken apart the way PostgreSQL reads it.
+
+        ``(a, b) = (x, y)`` is ``a = x AND b = y``; ``(a, b) <> (x, y)`` is ``a <> x OR b <> y``; an
+        ordering comparison ``(a, b) > (x, y)`` bounds its leading column only.
+        """
+        if isinstance(left, ast.RowExpr) and isinstance(right, ast.RowExpr) and (name == "=" or name in NEGATED_OPS):
+            pairs = list(zip(left.args or (), right.args or ()))
+            for lhs, rhs in pairs:
+                self._binary(lhs, rhs, name, block, scope, source, top and (name == "=" or len(pairs) == 1))
+            return
+        self._binary(_row_head(left), _row_head(right), name, block, scope, source, top)
+
+    def _in(self, node: ast.A_Expr, negated: bool, block: _Pending, scope: Scope, source: ConditionSource,
+            top: bool) -> None:
+        """``col IN (…)`` or ``col NOT IN (…)``; a row ``(a, b) IN ((x, y), …)`` (how Prisma looks up
+        compound keys) bounds each of its columns by the values in its position."""
+        if isinstance(node.lexpr, ast.RowExpr):
+            rows = [v.args if isinstance(v, ast.RowExpr) else None for v in node.rexpr]
+            if any(row is None or len(row) != len(node.lexpr.args) for row in rows):
+                return
+            lists = [(element, [row[i] for row in rows]) for i, element in enumerate(node.lexpr.args)]
+        else:
+            lists = [(node.lexpr, list(node.rexpr))]
+        for element, values in lists:
+            column = self._table_column(element, scope)
+            if column is not None:  # (a, b) NOT IN (…) excludes pairs: no one column is restricted
+                value, params = self._values(values, scope)
+                self._predicate(block, column, "neq" if negated else "in", value, params,
+                                top and not (negated and len(lists) > 1), source)
 
     def _binary(self, left: ast.Node | None, right: ast.Node | None, name: str, block: _Pending, scope: Scope,
                 source: ConditionSource, top: bool) -> None:
@@ -370,6 +399,7 @@ class Builder:
 
     def _predicate(self, block: _Pending, column: Column, op: Op, value: ValueKind, params: tuple[int, ...],
                    top: bool, source: ConditionSource) -> None:
+        """File a condition on a real table's column."""
         assert column.ref is not None
         block.predicates.append(Predicate(column.ref.id, column.name, op, value, params, top, source))
 
@@ -384,11 +414,27 @@ class Builder:
             return "subquery", ()
         if isinstance(node, ast.ColumnRef) and self._column(node, scope) is not None:
             return "column", ()
-        if isinstance(node, ast.A_ArrayExpr) and all(_uncast(e).__class__ in (ast.A_Const, ast.ParamRef)
-                                                     for e in node.elements or ()):
-            params = tuple(_uncast(e).number for e in node.elements or () if isinstance(_uncast(e), ast.ParamRef))
-            return ("param" if params else "const"), params
+        if isinstance(node, ast.A_ArrayExpr):
+            value, params = self._values(node.elements or (), scope)
+            if value in ("param", "const"):
+                return value, params
         return "expr", tuple(_params(node))
+
+    def _values(self, nodes: Iterable[ast.Node], scope: Scope) -> tuple[ValueKind, tuple[int, ...]]:
+        """What a list of values is (IN list, BETWEEN bounds, ARRAY[…]): "param" when parameters and
+        constants supply it and at least one is a parameter, "const" when only constants do, else the
+        one kind all share, else "expr"."""
+        values = [self._value(node, scope) for node in nodes]
+        kinds = {kind for kind, _ in values}
+        params = tuple(p for _, ps in values for p in ps)
+        if kinds and kinds <= {"param", "const"}:
+            return ("param" if "param" in kinds else "const"), params
+        return (kinds.pop() if len(kinds) == 1 else "expr"), params
+
+    def _table_column(self, node: ast.Node | None, scope: Scope) -> Column | None:
+        """The column `node` names when it belongs to a real table reference, else None."""
+        column = self._column(node, scope)
+        return column if column is not None and column.ref is not None else None
 
     def _column(self, node: ast.Node | None, scope: Scope) -> Column | None:
         """The relation column `node` names, searched innermost scope first; None when it is not a plain
@@ -414,26 +460,99 @@ class Builder:
                 return None  # ambiguous at this level, or hidden behind a relation of unknown columns
         return None
 
-    def _order_key(self, key: ast.SortBy, scope: Scope) -> OrderKey:
-        """One ORDER BY key; a key that is not a plain table column keeps only its direction."""
-        column = self._column(key.node, scope)
+    def _order_key(self, key: ast.SortBy, scope: Scope, targets: tuple[ast.ResTarget, ...]) -> OrderKey:
+        """One ORDER BY key; a key that is not a plain table column keeps only its direction.
+
+        As in PostgreSQL, ``ORDER BY 2`` and a bare name of an output column sort by that select-list
+        entry (``SELECT "createdAt" AS c … ORDER BY c`` sorts by "createdAt"), before FROM columns.
+        """
+        found = {(c.ref.id, c.name) if c is not None and c.ref is not None else None
+                 for c in (self._column(node, scope) for node in _sort_expressions(key.node, targets))}
+        column = found.pop() if len(found) == 1 else None
         nulls = {SortByNulls.SORTBY_NULLS_FIRST: "first", SortByNulls.SORTBY_NULLS_LAST: "last"}.get(key.sortby_nulls)
         descending = key.sortby_dir == SortByDir.SORTBY_DESC
-        if column is None or column.ref is None:
+        if column is None:
             return OrderKey(None, None, descending, nulls)  # type: ignore[arg-type]
-        return OrderKey(column.ref.id, column.name, descending, nulls)  # type: ignore[arg-type]
+        return OrderKey(column[0], column[1], descending, nulls)  # type: ignore[arg-type]
 
 
 def _atoms(expr: ast.Node | None, top: bool) -> Iterator[tuple[ast.Node, bool]]:
-    """The conditions under AND/OR/NOT, each with whether it is reached through AND alone."""
+    """The conditions under AND/OR/NOT, each with whether it is reached through AND alone.
+
+    ``x NOT IN (SELECT …)`` parses as NOT around ``x IN (SELECT …)``; it stays one condition, as
+    ``x NOT IN (1, 2)`` is.
+    """
     if expr is None:
         return
-    if isinstance(expr, ast.BoolExpr):
+    if isinstance(expr, ast.BoolExpr) and not _is_not_in_subquery(expr):
         inner = top and expr.boolop == BoolExprType.AND_EXPR
         for arg in expr.args:
             yield from _atoms(arg, inner)
         return
     yield expr, top
+
+
+def _is_not_in_subquery(node: ast.Node) -> bool:
+    """Whether `node` is ``x NOT IN (SELECT …)``: NOT around an IN subquery."""
+    if not (isinstance(node, ast.BoolExpr) and node.boolop == BoolExprType.NOT_EXPR and len(node.args) == 1):
+        return False
+    link = node.args[0]
+    return isinstance(link, ast.SubLink) and link.subLinkType == SubLinkType.ANY_SUBLINK and \
+        (not link.operName or link.operName[-1].sval == "=")
+
+
+def _quantified_op(name: str, any_: bool) -> Op:
+    """The operator class of ``col op ANY (…)`` (`any_`) or ``col op ALL (…)``.
+
+    ``= ANY`` is IN and ``<> ALL`` is NOT IN; ``< ANY`` and ``< ALL`` are still one-sided ranges;
+    ``<> ANY`` and ``= ALL`` restrict nothing an index can use.
+    """
+    if name == "=" and any_:
+        return "in"
+    if name in NEGATED_OPS and not any_:
+        return "neq"
+    return "range" if name in RANGE_OPS else "other"
+
+
+def _ref_ids(relations: list[Relation] | None) -> set[int] | None:
+    """The ids of the real table references among `relations`; None stays None (no outer join)."""
+    if relations is None:
+        return None
+    return {r.ref.id for r in relations if r.ref is not None}
+
+
+def _sort_expressions(node: ast.Node, targets: tuple[ast.ResTarget, ...]) -> list[ast.Node]:
+    """What an ORDER BY key sorts by: the select-list entry ``ORDER BY n`` points at (nothing when a
+    ``*`` hides the position), the entries a bare name names (output names win over FROM columns),
+    else the key itself."""
+    node = _uncast(node)
+    if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):
+        position = node.val.ival
+        if not 0 < position <= len(targets) or any(_is_star(t.val) for t in targets[:position]):
+            return []
+        return [targets[position - 1].val]
+    if isinstance(node, ast.ColumnRef) and len(node.fields) == 1 and isinstance(node.fields[0], ast.String):
+        named = [t.val for t in targets if _output_name(t) == node.fields[0].sval]
+        if named:
+            return named
+    return [node]
+
+
+def _is_star(node: ast.Node | None) -> bool:
+    """Whether a select-list entry is ``*`` or ``t.*``."""
+    return isinstance(node, ast.ColumnRef) and isinstance(node.fields[-1], ast.A_Star)
+
+
+def _output_name(target: ast.ResTarget) -> str | None:
+    """The name PostgreSQL gives a select-list entry: its alias, else its column's or function's name."""
+    if target.name:
+        return target.name
+    value = _uncast(target.val)
+    if isinstance(value, ast.ColumnRef) and isinstance(value.fields[-1], ast.String):
+        return value.fields[-1].sval
+    if isinstance(value, ast.FuncCall):
+        return value.funcname[-1].sval
+    return None
 
 
 def _branches(node: ast.SelectStmt, op: SetOperation, all_: bool) -> Iterator[ast.Node]:
