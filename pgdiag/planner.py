@@ -63,6 +63,8 @@ class Planner:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
         self._names = itertools.count(1)
+        self._hypothetical = 0
+        self._plain: dict[str, PlanCost | None] = {}
         row = conn.execute(queries.get("hypopg_schema", conn.info.server_version)).fetchone()
         self.hypopg_schema: str | None = row[0] if row else None
 
@@ -87,7 +89,18 @@ class Planner:
         self.close()
 
     def generic_cost(self, statement: str, n_params: int) -> PlanCost | None:
-        """The generic plan of `statement` (with ``$1…$n_params``); None when it cannot be planned."""
+        """The generic plan of `statement` (with ``$1…$n_params``); None when it cannot be planned.
+
+        Plans without hypothetical indexes are kept: the session is read-only, so the catalog a
+        statement is planned against does not change during a scan.
+        """
+        if self._hypothetical:
+            return self._generic_cost(statement, n_params)
+        if statement not in self._plain:
+            self._plain[statement] = self._generic_cost(statement, n_params)
+        return self._plain[statement]
+
+    def _generic_cost(self, statement: str, n_params: int) -> PlanCost | None:
         version = self.conn.info.server_version
         try:
             if version >= GENERIC_PLAN_VERSION:
@@ -109,20 +122,26 @@ class Planner:
         params = {"hypopg_schema": sql.Identifier(self.hypopg_schema)}
         indexrelid, name = self._row(queries.get("hypopg_create", version), definition=sql.Literal(definition),
                                      **params)
+        self._hypothetical += 1
         try:
             yield name
         finally:
+            self._hypothetical -= 1
             self._row(queries.get("hypopg_drop", version), indexrelid=sql.Literal(indexrelid), **params)
 
     def _prepared_plan(self, statement: str, n_params: int, version: int) -> Any:
-        """PREPARE, EXPLAIN EXECUTE with NULLs, DEALLOCATE: a fresh plan every time (hypothetical indexes count)."""
+        """PREPARE, EXPLAIN EXECUTE with NULLs, DEALLOCATE in one round trip (a pipeline): a fresh plan every
+        time, so hypothetical indexes count."""
         name = sql.Identifier(f"pgdiag_plan_{next(self._names)}")
-        self._run(queries.get("prepare_generic", version), name=name, statement=sql.SQL(statement))
-        try:
-            nulls = sql.SQL("({})").format(sql.SQL(", ").join([sql.NULL] * n_params)) if n_params else sql.SQL("")
-            return self._one(queries.get("explain_prepared", version), name=name, params=nulls)
-        finally:
-            self._run(queries.get("deallocate_prepared", version), name=name)
+        nulls = sql.SQL("({})").format(sql.SQL(", ").join([sql.NULL] * n_params)) if n_params else sql.SQL("")
+        with self.conn.cursor() as explain:
+            with self.conn.pipeline():
+                self._run(queries.get("prepare_generic", version), name=name, statement=sql.SQL(statement))
+                explain.execute(sql.SQL(queries.get("explain_prepared", version)).format(name=name, params=nulls))
+                self._run(queries.get("deallocate_prepared", version), name=name)
+            plan = explain.fetchone()
+        assert plan is not None
+        return plan[0]
 
     def _run(self, template: str, **params: sql.Composable) -> None:
         self.conn.execute(sql.SQL(template).format(**params))

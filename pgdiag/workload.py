@@ -111,6 +111,11 @@ def _parsed(text: str, path: tuple[str, ...], columns: ColumnIndex | None) -> An
     return analyze(text, path, columns)
 
 
+def parsed_cache_clear() -> None:
+    """Forget every parse (benchmarks measure cold analysis)."""
+    _parsed.cache_clear()
+
+
 def column_index(snapshot: Snapshot) -> ColumnIndex:
     """The snapshot's columns, indexed by table (built once)."""
     return snapshot.derived("column_index", lambda s: ColumnIndex(s.frame("columns")))

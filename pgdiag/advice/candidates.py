@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from pgdiag.snapshot import Snapshot
 from pgdiag.workload import StatementRef
 
 
@@ -83,24 +84,37 @@ def candidate_for(access: TableAccess, tenant_column: str | None = None) -> Cand
                      stops_early)
 
 
-def covered(candidate: Candidate, existing: pd.DataFrame) -> bool:
-    """Whether a valid, non-partial btree index on the table already leads with the candidate's columns.
+IndexLeads = dict[tuple[str, str], list[tuple[str, ...]]]
+"""Per (schema, table), the column lists of its valid, non-partial btree indexes on plain columns."""
 
-    `existing` is the snapshot's ``indexes`` frame. Equality columns may come in any order, so the
-    comparison is on the set of the first columns, then position by position for the rest.
-    """
-    if existing.empty:
-        return False
-    usable = existing[(existing["schema"] == candidate.schema) & (existing["table"] == candidate.table)
-                      & existing["is_valid"].astype(bool) & ~existing["has_predicate"].astype(bool)
-                      & existing["method"].eq("btree")]
-    for columns in usable["columns"]:
+
+def index_leads(snapshot: Snapshot) -> IndexLeads:
+    """The snapshot's usable btree indexes by table, built once per snapshot."""
+    return snapshot.derived("index_leads", _index_leads)
+
+
+def _index_leads(snapshot: Snapshot) -> IndexLeads:
+    indexes = snapshot.frame("indexes")
+    leads: IndexLeads = {}
+    if indexes.empty:
+        return leads
+    usable = indexes[indexes["is_valid"].astype(bool) & ~indexes["has_predicate"].astype(bool)
+                     & indexes["method"].eq("btree")]
+    for schema, table, columns in zip(usable["schema"], usable["table"], usable["columns"]):
         names = tuple(list(columns))
-        if None in names or any(pd.isna(n) for n in names):
-            continue
-        if Candidate(candidate.schema, candidate.table, names, (False,) * len(names), 0).serves(candidate):
-            return True
-    return False
+        if not any(n is None or pd.isna(n) for n in names):  # an expression column serves no plain column
+            leads.setdefault((schema, table), []).append(names)
+    return leads
+
+
+def covered(candidate: Candidate, leads: IndexLeads) -> bool:
+    """Whether an existing usable index on the table already leads with the candidate's columns.
+
+    Equality columns may come in any order, so the comparison is on the set of the first
+    columns, then position by position for the rest.
+    """
+    return any(Candidate(candidate.schema, candidate.table, names, (False,) * len(names), 0).serves(candidate)
+               for names in leads.get((candidate.schema, candidate.table), ()))
 
 
 def merge(candidates: list[Candidate]) -> list[Candidate]:

@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Iterable
 import pandas as pd
 
 from pgdiag.advice.access import table_accesses
-from pgdiag.advice.candidates import candidate_for, covered
+from pgdiag.advice.candidates import candidate_for, covered, index_leads
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.checks.workload_helpers import outer_block, query_ref
 from pgdiag.findings import Finding, ObjectRef
@@ -84,7 +84,7 @@ def _inferred_offset(snapshot: Snapshot, item: WorkloadStatement) -> int | None:
         return None
     access = ordered[0]
     candidate = candidate_for(access, tenant_column(snapshot))
-    if candidate is None or not covered(candidate, snapshot.frame("indexes")):
+    if candidate is None or not covered(candidate, index_leads(snapshot)):
         return None
     tables = snapshot.frame("tables")
     table = tables[(tables["schema"] == access.schema) & (tables["table"] == access.table)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterable
 
 from pgdiag.advice.access import table_accesses
-from pgdiag.advice.candidates import Candidate, candidate_for, covered, merge
+from pgdiag.advice.candidates import Candidate, candidate_for, covered, index_leads, merge
 from pgdiag.advice.costing import Proof, StatementCost, estimate, prove
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.findings import Finding, ObjectRef, QueryRef, fingerprint
@@ -79,14 +79,14 @@ class MissingIndex(Check):
         indexable = set(zip(tables.loc[tables["kind"].isin(INDEXABLE_KINDS), "schema"],
                             tables.loc[tables["kind"].isin(INDEXABLE_KINDS), "table"]))
         tenant = tenant_column(snapshot)
-        indexes = snapshot.frame("indexes")
+        leads = index_leads(snapshot)
         found = []
         for item in load.statements:
             for access in table_accesses(item):
                 if (access.schema, access.table) not in indexable:
                     continue
                 candidate = candidate_for(access, tenant)
-                if candidate is not None and not covered(candidate, indexes):
+                if candidate is not None and not covered(candidate, leads):
                     found.append(candidate)
         return found
 

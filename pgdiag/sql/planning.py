@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import pglast
 from pglast import ast
@@ -38,6 +39,7 @@ class _Renumber(Visitor):
         node.number = self.mapping[node.number]
 
 
+@lru_cache(maxsize=20_000)
 def planning_text(text: str, n_params: int, rows_per_call: float) -> PlanningText:
     """`text` with a parameter LIMIT of its outermost query set to `rows_per_call` (at least 1, rounded up)
     and a parameter OFFSET set to 0; unchanged when its LIMIT is not a parameter.
