@@ -405,7 +405,7 @@ class Builder:
 
     def _value(self, node: ast.Node | None, scope: Scope) -> tuple[ValueKind, tuple[int, ...]]:
         """What a column is compared with, and the parameters it uses."""
-        node = _uncast(node)
+        node = uncast(node)
         if isinstance(node, ast.ParamRef):
             return "param", (node.number,)
         if isinstance(node, ast.A_Const):
@@ -439,7 +439,7 @@ class Builder:
     def _column(self, node: ast.Node | None, scope: Scope) -> Column | None:
         """The relation column `node` names, searched innermost scope first; None when it is not a plain
         column or cannot be told."""
-        node = _uncast(node)
+        node = uncast(node)
         if not isinstance(node, ast.ColumnRef) or not all(isinstance(f, ast.String) for f in node.fields):
             return None
         names = [f.sval for f in node.fields]
@@ -525,7 +525,7 @@ def _sort_expressions(node: ast.Node, targets: tuple[ast.ResTarget, ...]) -> lis
     """What an ORDER BY key sorts by: the select-list entry ``ORDER BY n`` points at (nothing when a
     ``*`` hides the position), the entries a bare name names (output names win over FROM columns),
     else the key itself."""
-    node = _uncast(node)
+    node = uncast(node)
     if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):
         position = node.val.ival
         if not 0 < position <= len(targets) or any(_is_star(t.val) for t in targets[:position]):
@@ -547,7 +547,7 @@ def _output_name(target: ast.ResTarget) -> str | None:
     """The name PostgreSQL gives a select-list entry: its alias, else its column's or function's name."""
     if target.name:
         return target.name
-    value = _uncast(target.val)
+    value = uncast(target.val)
     if isinstance(value, ast.ColumnRef) and isinstance(value.fields[-1], ast.String):
         return value.fields[-1].sval
     if isinstance(value, ast.FuncCall):
@@ -576,7 +576,7 @@ def _qualified(relations: list[Relation], qualifier: list[str]) -> Relation | No
     return None
 
 
-def _uncast(node: ast.Node | None) -> ast.Node | None:
+def uncast(node: ast.Node | None) -> ast.Node | None:
     """`node` without the casts around it (``$1::int`` is still the parameter)."""
     while isinstance(node, ast.TypeCast):
         node = node.arg
@@ -603,7 +603,7 @@ def _op(name: str) -> Op:
 
 def _string(node: ast.Node | None) -> str | None:
     """The text of a string constant, else None."""
-    node = _uncast(node)
+    node = uncast(node)
     if isinstance(node, ast.A_Const) and isinstance(node.val, ast.String):
         return node.val.sval
     return None
@@ -629,7 +629,7 @@ def _replace_top(predicate: Predicate, top: bool) -> Predicate:
 
 def _bound(node: ast.Node | None) -> Bound | None:
     """A LIMIT or OFFSET value; None when absent or ``LIMIT ALL``/``NULL``."""
-    node = _uncast(node)
+    node = uncast(node)
     if node is None or (isinstance(node, ast.A_Const) and node.isnull):
         return None
     if isinstance(node, ast.A_Const) and isinstance(node.val, ast.Integer):

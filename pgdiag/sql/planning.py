@@ -18,6 +18,8 @@ from pglast import ast
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
+from pgdiag.sql.build import uncast
+
 
 @dataclass(frozen=True)
 class PlanningText:
@@ -51,14 +53,16 @@ def planning_text(text: str, n_params: int, rows_per_call: float) -> PlanningTex
     >>> planning_text('SELECT 1 FROM "T" WHERE "a" = $1', 1, 50.0).text
     'SELECT 1 FROM "T" WHERE "a" = $1'
     """
+    if "limit" not in text.lower():  # no LIMIT to bind: spare the parse
+        return PlanningText(text, n_params)
     try:
         node = pglast.parse_sql(text)[0].stmt
     except pglast.parser.ParseError:
         return PlanningText(text, n_params)
-    if not isinstance(node, ast.SelectStmt) or not isinstance(_uncast(node.limitCount), ast.ParamRef):
+    if not isinstance(node, ast.SelectStmt) or not isinstance(uncast(node.limitCount), ast.ParamRef):
         return PlanningText(text, n_params)
     node.limitCount = _integer(max(1, math.ceil(rows_per_call)))
-    if isinstance(_uncast(node.limitOffset), ast.ParamRef):
+    if isinstance(uncast(node.limitOffset), ast.ParamRef):
         node.limitOffset = _integer(0)
     used = sorted(_ParamNumbers()(node))
     _Renumber({old: new for new, old in enumerate(used, start=1)})(node)
@@ -81,10 +85,3 @@ class _ParamNumbers(Visitor):
 def _integer(value: int) -> ast.A_Const:
     """An integer constant node."""
     return ast.A_Const(isnull=False, val=ast.Integer(ival=value))
-
-
-def _uncast(node: ast.Node | None) -> ast.Node | None:
-    """`node` without the casts around it."""
-    while isinstance(node, ast.TypeCast):
-        node = node.arg
-    return node
