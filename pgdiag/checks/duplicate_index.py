@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Iterable
 import pandas as pd
 
 from pgdiag.checks.base import Check
-from pgdiag.checks.helpers import count, drop_fix, exact_duplicates, judged_indexes, key_columns
+from pgdiag.checks.helpers import count, drop_fix, judged_duplicates, judged_indexes, key_columns
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.snapshot import Snapshot
 from pgdiag.sqltext import qualified
@@ -56,7 +56,7 @@ class DuplicateIndex(Check):
         indexes = judged_indexes(snapshot)
         if indexes.empty:
             return
-        duplicates = exact_duplicates(indexes)
+        duplicates = judged_duplicates(snapshot)
         kept = indexes.set_index("index_oid")
         for row in duplicates.to_dict("records"):
             yield _finding(row, kept.loc[row["kept_oid"]])

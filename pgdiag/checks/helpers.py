@@ -18,6 +18,16 @@ _PRIMARY, _CONSTRAINT, _FK_TARGET, _UNIQUE, _PLAIN = range(5)
 
 
 def judged_indexes(snapshot: Snapshot) -> pd.DataFrame:
+    """The indexes the index checks judge (built once per snapshot; see `_judged_indexes`)."""
+    return snapshot.derived("judged_indexes", _judged_indexes)
+
+
+def judged_duplicates(snapshot: Snapshot) -> pd.DataFrame:
+    """`exact_duplicates` of the judged indexes, built once per snapshot for every check that needs them."""
+    return snapshot.derived("judged_duplicates", lambda s: exact_duplicates(judged_indexes(s)))
+
+
+def _judged_indexes(snapshot: Snapshot) -> pd.DataFrame:
     """The ``indexes`` frame without indexes on partitions or locked during the scan, plus ``partitioned``
     (its table is partitioned).
 

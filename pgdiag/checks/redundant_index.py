@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterable
 
 from pgdiag.checks.base import Check
-from pgdiag.checks.helpers import count, drop_fix, exact_duplicates, judged_indexes, key_columns, pinned
+from pgdiag.checks.helpers import count, drop_fix, judged_duplicates, judged_indexes, key_columns, pinned
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.snapshot import Snapshot
 from pgdiag.sqltext import qualified
@@ -57,12 +57,15 @@ class RedundantIndex(Check):
         if indexes.empty:
             return
         # Exact duplicates that duplicate_index drops are neither reported nor offered as covers.
-        indexes = indexes[~indexes["index_oid"].isin(exact_duplicates(indexes)["index_oid"])]
+        indexes = indexes[~indexes["index_oid"].isin(judged_duplicates(snapshot)["index_oid"])]
         comparable = indexes[indexes["is_valid"].astype(bool) & indexes["method"].eq("btree")
                              & indexes["expressions"].isna()]
         comparable = comparable.assign(_predicate=comparable["predicate"].fillna(""))
         shorter = comparable[~comparable["is_unique"].astype(bool) & ~pinned(comparable)]
         pairs = shorter.merge(comparable, on=["table_oid", "_predicate"], suffixes=("", "_cover"))
+        # Cheap necessary conditions first, vectorised: a longer cover with the same leading column.
+        pairs = pairs[(pairs["n_key_columns"] < pairs["n_key_columns_cover"])
+                      & (pairs["attnums"].str[0] == pairs["attnums_cover"].str[0])]
         if pairs.empty:
             return
         covered = pairs[[_covers(row) for row in pairs.to_dict("records")]]

@@ -7,6 +7,7 @@ the exact fix, when the extension is missing.
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -26,11 +27,14 @@ from pgdiag.workload import HIDDEN_TEXT, workload
 MIN_VERSION_NUM = 130000
 PGSS = "pg_stat_statements"
 
-# Catalog collectors first: the statement collectors consult `extensions` and `settings`.
 CATALOG_COLLECTORS = ("server", "settings", "extensions", "locks", "tables", "indexes", "foreign_keys", "sequences",
                       "columns", "column_stats")
 STATEMENT_COLLECTORS = ("statements", "statements_info")
-COLLECTORS = CATALOG_COLLECTORS + STATEMENT_COLLECTORS
+# Run order: what statement analysis needs (search_path, extensions, columns) and the statements
+# themselves first, so their parse runs in a thread while the server answers the other catalog queries.
+EARLY_COLLECTORS = ("server", "settings", "extensions", "columns")
+COLLECTORS = EARLY_COLLECTORS + STATEMENT_COLLECTORS + tuple(c for c in CATALOG_COLLECTORS
+                                                             if c not in EARLY_COLLECTORS)
 SKIPPED_KINDS = {"utility": "utility", "unparsable": "rejected by the parser", "pgdiag": "pgdiag's own"}
 
 
@@ -58,6 +62,7 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
                 "server_version_num": version_num},
         collected_at=datetime.now(timezone.utc).replace(microsecond=0),
     )
+    analysis: _Analysis | None = None
     for name in (n for n in COLLECTORS if n in only):
         if on_progress:
             on_progress(name)
@@ -72,9 +77,38 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
                                                        message=describe_error(exc)))
             continue
         snapshot.frames[name] = frame
-        snapshot.collectors.append(CollectorStatus(name, "ok", rows=len(frame), seconds=_since(started),
-                                                   message=_note(name, frame, snapshot)))
+        status = CollectorStatus(name, "ok", rows=len(frame), seconds=_since(started))
+        snapshot.collectors.append(status)
+        if name == "statements":
+            analysis = _Analysis(snapshot, status)
+        else:
+            status.message = _note(name, frame)
+    if analysis is not None:
+        analysis.finish()
     return snapshot
+
+
+class _Analysis(threading.Thread):
+    """Parses the workload (shared with the checks through `Snapshot.derived`) and notes on the statements
+    collector what was hidden or left out, in a thread: it is CPU work while the catalog queries are waits."""
+
+    def __init__(self, snapshot: Snapshot, status: CollectorStatus) -> None:
+        super().__init__(name="pgdiag-analysis", daemon=True)
+        self.snapshot, self.status = snapshot, status
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.status.message = _statements_note(self.snapshot.frame("statements"), self.snapshot)
+        except BaseException as exc:  # handed to the collecting thread, which reports it like any error
+            self.error = exc
+
+    def finish(self) -> None:
+        """Wait for the analysis; raise what it raised in the caller's thread."""
+        self.join()
+        if self.error is not None:
+            raise self.error
 
 
 def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot, options: CollectOptions) -> pd.DataFrame:
@@ -123,20 +157,23 @@ def _preloaded(snapshot: Snapshot) -> bool:
     return not value.empty and PGSS in str(value.iloc[0])
 
 
-def _note(name: str, frame: pd.DataFrame, snapshot: Snapshot) -> str | None:
-    """What the report should say about an otherwise successful collector (already in `snapshot`)."""
-    if name == "statements":
-        notes = []
-        hidden = int((frame["query"] == HIDDEN_TEXT).sum()) if not frame.empty else 0
-        if hidden:
-            user = snapshot.frame("server")["current_user"].iloc[0] if snapshot.ok("server") else "<role>"
-            notes.append(f"{hidden} statements of other roles have hidden texts: "
-                         f"GRANT pg_read_all_stats TO {quote_ident(str(user))};")
-        skipped = workload(snapshot).skipped
-        if skipped:
-            kinds = ", ".join(f"{count} {SKIPPED_KINDS[kind]}" for kind, count in sorted(skipped.items()))
-            notes.append(f"{sum(skipped.values())} statements not analysed ({kinds})")
-        return "; ".join(notes) or None
+def _statements_note(frame: pd.DataFrame, snapshot: Snapshot) -> str | None:
+    """How many statement texts are hidden from pgdiag's role, and how many were left out of analysis."""
+    notes = []
+    hidden = int((frame["query"] == HIDDEN_TEXT).sum()) if not frame.empty else 0
+    if hidden:
+        user = snapshot.frame("server")["current_user"].iloc[0] if snapshot.ok("server") else "<role>"
+        notes.append(f"{hidden} statements of other roles have hidden texts: "
+                     f"GRANT pg_read_all_stats TO {quote_ident(str(user))};")
+    skipped = workload(snapshot).skipped
+    if skipped:
+        kinds = ", ".join(f"{count} {SKIPPED_KINDS[kind]}" for kind, count in sorted(skipped.items()))
+        notes.append(f"{sum(skipped.values())} statements not analysed ({kinds})")
+    return "; ".join(notes) or None
+
+
+def _note(name: str, frame: pd.DataFrame) -> str | None:
+    """What the report should say about an otherwise successful catalog collector."""
     locked = 0
     if name == "tables" and not frame.empty:
         locked = int(frame["size_skipped"].sum())
