@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from pgdiag.report import Report
+if TYPE_CHECKING:  # the report pulls in pandas: not needed to parse the command line or print --help
+    from pgdiag.report import Report
 
 JsonOption = Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to PATH, or - for stdout.",
                                                    metavar="PATH|-")]
