@@ -29,6 +29,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from timing import best_of
+
 from pgdiag import queries
 from pgdiag.collect.runner import COLLECTORS, STATEMENT_COLLECTORS
 from pgdiag.server import Installation, LocalServer, embedded_installation, system_installations
@@ -64,7 +66,7 @@ def main() -> None:
     finally:
         server.stop()
         shutil.rmtree(base, ignore_errors=True)
-    help_s = _best(lambda: subprocess.run([_pgdiag(), "--help"], check=True, capture_output=True))
+    help_s = best_of(lambda: subprocess.run([_pgdiag(), "--help"], check=True, capture_output=True))
     print(f"{'tables':>7} {'floor (psql)':>13} {'pgdiag scan':>12} {'ratio':>6} {'peak RSS':>9} {'HTML':>8} {'JSON':>8}")
     for r in results:
         print(f"{r.tables:>7,} {r.floor_s:>11.2f} s {r.scan_s:>10.2f} s {r.scan_s / r.floor_s:>5.2f}x "
@@ -101,7 +103,7 @@ def _measure(server: LocalServer, installation: Installation, tables: int, base:
     script = base / f"catalog_{tables}.sql"
     _write_catalog_sql(dsn, script)
     psql = str(installation.bin_dir / "psql")
-    floor = _best(lambda: subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", os.devnull, "-f",
+    floor = best_of(lambda: subprocess.run([psql, "-X", "-q", "-v", "ON_ERROR_STOP=1", "-o", os.devnull, "-f",
                                           str(script), dsn], check=True, capture_output=True))
     html, json_out = base / f"report_{tables}.html", base / f"report_{tables}.json"
     scans = [_scan(dsn, html, json_out) for _ in range(RUNS)]
@@ -166,16 +168,6 @@ def _scan(dsn: str, html: Path, json_out: Path) -> tuple[float, float]:
 def _pgdiag() -> str:
     """The ``pgdiag`` script of the interpreter running this bench."""
     return str(Path(sys.executable).with_name("pgdiag"))
-
-
-def _best(work, runs: int = RUNS) -> float:  # noqa: ANN001
-    """The best wall time of `runs` runs of `work`, in seconds."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 if __name__ == "__main__":

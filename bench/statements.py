@@ -21,12 +21,13 @@ import random
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import Iterator
 
 import pglast
 import psycopg
+
+from timing import best_of
 
 from pgdiag.checks.missing_index import MissingIndex
 from pgdiag.dsn import parse
@@ -59,10 +60,10 @@ def main() -> None:
         analysed = len(workload(snapshot).statements)
         print(f"PostgreSQL {installation.major} ({installation.source}), hypopg: {'yes' if hypopg else 'no'}; "
               f"{len(texts):,} distinct statements recorded, {analysed:,} analysed")
-        floor = _best(lambda: [pglast.parse_sql(t) for t in texts])
-        model = _best(lambda: workload(_cold(snapshot)))
+        floor = best_of(lambda: [pglast.parse_sql(t) for t in texts])
+        model = best_of(lambda: workload(_cold(snapshot)))
         advised: list[object] = []
-        advice = _best(lambda: advised.__setitem__(slice(None), _advise(dsn, snapshot)))
+        advice = best_of(lambda: advised.__setitem__(slice(None), _advise(dsn, snapshot)))
         print(f"{'pglast parse alone (floor)':34} {floor:8.2f} s   1.00x")
         print(f"{'statement model (parse + facts)':34} {model:8.2f} s  {model / floor:5.2f}x")
         print(f"{'missing_index (model + what-if)':34} {advice:8.2f} s  {advice / floor:5.2f}x"
@@ -155,16 +156,6 @@ def _advise(dsn: str, snapshot: Snapshot) -> list[object]:
     """missing_index from cold: a new planner session (no plans kept) and no parse kept."""
     with Planner.open(parse(dsn)) as planner:
         return list(MissingIndex(planner).run(_cold(snapshot), MissingIndex.settings({})))
-
-
-def _best(work: Callable[[], object], runs: int = 3) -> float:
-    """The best wall time of `runs` runs of `work`, in seconds."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 if __name__ == "__main__":
