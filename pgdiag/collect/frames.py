@@ -20,12 +20,7 @@ def to_frame(columns: Sequence[tuple[str, int]], rows: Sequence[Sequence[Any]]) 
     frame = pd.DataFrame.from_records(list(rows), columns=[name for name, _ in columns])
     for name, oid in columns:
         if oid in _NUMERIC:
-            frame[name] = pd.to_numeric(frame[name].map(_plain_number, na_action="ignore"), errors="coerce")
+            frame[name] = pd.to_numeric(frame[name], errors="coerce")  # Decimals (numeric) become floats
         elif oid in _TIMESTAMPS:
             frame[name] = pd.to_datetime(frame[name], utc=True).astype("datetime64[ns, UTC]")
     return frame
-
-
-def _plain_number(value: Any) -> int | float:
-    """Keep ints and floats; turn Decimals (numeric columns) into floats."""
-    return value if isinstance(value, (int, float)) else float(value)
