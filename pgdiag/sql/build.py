@@ -8,7 +8,7 @@ correlated subquery's condition lands on the outer table it names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Callable, Collection, Iterable, Iterator
 
 from pglast import ast
@@ -16,12 +16,23 @@ from pglast.enums import (A_Expr_Kind, BoolExprType, JoinType, MergeMatchKind, N
                           SortByNulls, SubLinkType)
 
 from pgdiag.sql.facts import TreeFacts
-from pgdiag.sql.model import (Block, Bound, ConditionSource, Context, JoinKey, Op, OrderKey, Predicate, Role, SetOp,
-                              TableRef, ValueKind)
+from pgdiag.sql.model import (Block, Bound, ConditionSource, Context, JoinKey, Op, OrderKey, Origin, Output, Predicate,
+                              Role, SetOp, TableRef, ValueKind)
 from pgdiag.sql.outputs import Columns, output_columns, renamed
 
-CteColumns = dict[str, tuple[str, ...] | None]
-"""The CTE names visible at a point of the statement, with their output columns when known."""
+
+@dataclass
+class Cte:
+    """A CTE name in scope: its output columns when known, the block of its body, and the body's own
+    name of each column its column list renames (``WITH x(a) AS (SELECT id …)``: a → id)."""
+
+    columns: tuple[str, ...] | None
+    block: int
+    renames: dict[str, str] = field(default_factory=dict)
+
+
+CteColumns = dict[str, Cte]
+"""The CTE names visible at a point of the statement."""
 ColumnLookup = Callable[[str, str], Collection[str] | None]
 """Column names of a real table by (schema, table); None when the table is not known."""
 
@@ -46,6 +57,14 @@ class Relation:
     schema: str | None
     ref: TableRef | None
     columns: Columns
+    block: int | None = None
+    renames: dict[str, str] = field(default_factory=dict)
+
+    def origin(self, column: str | None) -> Origin | None:
+        """Where `column` of this relation comes from when it is a CTE or derived table (None: all columns)."""
+        if self.ref is not None or self.block is None:
+            return None
+        return Origin(self.block, self.renames.get(column, column) if column is not None else None)
 
 
 @dataclass
@@ -65,10 +84,12 @@ class Scope:
 
 @dataclass
 class Column:
-    """A column reference resolved to a relation: `ref` is None when the relation is not a real table."""
+    """A column reference resolved to a relation: `ref` is None when the relation is not a real table;
+    `origin` then says which CTE or derived table's output it is, when known."""
 
     ref: TableRef | None
     name: str
+    origin: Origin | None = None
 
 
 @dataclass
@@ -87,6 +108,8 @@ class _Pending:
     offset: Bound | None = None
     grouped: bool = False
     distinct: bool = False
+    outputs: tuple[Output, ...] = ()
+    links: list[tuple[int, int]] = field(default_factory=list)  # (predicate index, id() of its SubLink)
 
 
 class Builder:
@@ -99,12 +122,17 @@ class Builder:
         self.blocks: list[_Pending] = []
         self.refs: list[TableRef] = []
         self.writes_data = False
+        self.link_blocks: dict[int, int] = {}  # id() of a SubLink → the block of its subquery
 
     def frozen_blocks(self) -> tuple[Block, ...]:
-        """The finished blocks, in id order."""
+        """The finished blocks, in id order; a predicate on a subquery gets the subquery's block as origin."""
+        for block in self.blocks:
+            for index, link in block.links:
+                block.predicates[index] = replace(block.predicates[index], origin=Origin(self.link_blocks[link], None))
         return tuple(Block(id=b.id, parent=b.parent, context=b.context, cte_name=b.cte_name, set_op=b.set_op,
                            predicates=tuple(b.predicates), joins=tuple(b.joins), order_by=b.order_by,
-                           limit=b.limit, offset=b.offset, grouped=b.grouped, distinct=b.distinct)
+                           limit=b.limit, offset=b.offset, grouped=b.grouped, distinct=b.distinct,
+                           outputs=b.outputs)
                      for b in self.blocks)
 
     # Query levels ---------------------------------------------------------------------------
@@ -132,8 +160,11 @@ class Builder:
             self._merge(node, block, scope, ctes)
         if isinstance(node, (ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)):
             self.writes_data = True
+            returning = node.returningClause
+            if returning is not None:
+                block.outputs = self._outputs(returning.exprs or (), scope)
         for nested in self.facts.nested_in(node):
-            self.query(nested.link.subselect, block.id, nested.context, scope, ctes)
+            self.link_blocks[id(nested.link)] = self.query(nested.link.subselect, block.id, nested.context, scope, ctes)
         return block.id
 
     def _with(self, node: ast.Node, block: _Pending, outer: Scope | None,
@@ -145,11 +176,13 @@ class Builder:
         visible = dict(ctes)
         for cte in clause.ctes:
             names = tuple(n.sval for n in cte.aliascolnames or ())
-            if clause.recursive:  # a recursive CTE's body sees its own name
-                visible[cte.ctename] = names or None
-            self.query(cte.ctequery, block.id, "cte", outer, dict(visible), cte_name=cte.ctename)
             body = output_columns(cte.ctequery)
-            visible[cte.ctename] = names + body[len(names):] if body is not None else (names or None)
+            renames = dict(zip(names, body)) if body is not None else {}
+            if clause.recursive:  # a recursive CTE's body sees its own name
+                visible[cte.ctename] = Cte(names or None, len(self.blocks), renames)
+            body_block = self.query(cte.ctequery, block.id, "cte", outer, dict(visible), cte_name=cte.ctename)
+            columns = names + body[len(names):] if body is not None else (names or None)
+            visible[cte.ctename] = Cte(columns, body_block, renames)
         return visible
 
     def _select(self, node: ast.SelectStmt, block: _Pending, scope: Scope, ctes: CteColumns) -> None:
@@ -163,6 +196,7 @@ class Builder:
             self._condition(node.whereClause, block, scope, "where")
             block.grouped = bool(node.groupClause) or id(node) in self.facts.aggregating
             block.distinct = node.distinctClause is not None
+            block.outputs = self._outputs(node.targetList or (), scope)
         if node.op == SetOperation.SETOP_NONE:
             keys_scope, targets = scope, node.targetList or ()
         else:  # a set operation sorts its output, not a table's column
@@ -216,9 +250,11 @@ class Builder:
         if isinstance(item, ast.JoinExpr):
             return self._join(item, block, scope, ctes)
         if isinstance(item, ast.RangeSubselect):
-            self.query(item.subquery, block.id, "from_subquery", scope, ctes)
-            relation = Relation(item.alias.aliasname if item.alias else "", None, None,
-                                renamed(output_columns(item.subquery), item.alias))
+            subquery = self.query(item.subquery, block.id, "from_subquery", scope, ctes)
+            body = output_columns(item.subquery)
+            aliases = tuple(n.sval for n in item.alias.colnames or ()) if item.alias else ()
+            relation = Relation(item.alias.aliasname if item.alias else "", None, None, renamed(body, item.alias),
+                                block=subquery, renames=dict(zip(aliases, body)) if body is not None else {})
         else:  # functions, XMLTABLE, JSON_TABLE: rows that come from no table
             alias = getattr(item, "alias", None)
             relation = Relation(alias.aliasname if alias else "", None, None, renamed(None, alias))
@@ -230,7 +266,9 @@ class Builder:
         """A named relation: a CTE when the name is one in scope, else a real table reference."""
         alias = node.alias.aliasname if node.alias else None
         if node.schemaname is None and node.relname in ctes:
-            relation = Relation(alias or node.relname, None, None, renamed(ctes[node.relname], node.alias))
+            cte = ctes[node.relname]
+            relation = Relation(alias or node.relname, None, None, renamed(cte.columns, node.alias), block=cte.block,
+                                renames=cte.renames)
         else:
             schema = node.schemaname or self._resolve_schema(node.relname)
             ref = TableRef(id=len(self.refs), schema=schema, table=node.relname, alias=alias, block=block.id,
@@ -254,16 +292,20 @@ class Builder:
         """A JOIN: both sides, then its ON or USING keys."""
         left = self._from_item(node.larg, block, scope, ctes)
         right = self._from_item(node.rarg, block, scope, ctes)
+        # The side an outer join null-extends; a FULL JOIN preserves both, so its ON filters neither.
+        restricted = _ref_ids({JoinType.JOIN_LEFT: right, JoinType.JOIN_RIGHT: left, JoinType.JOIN_FULL: []}.get(
+            node.jointype))
+        before = len(block.joins)
         for name in (n.sval for n in node.usingClause or ()):
             # The leftmost candidate: after ``a JOIN b USING (id)``, ``id`` is a's (PostgreSQL's merged column).
             lhs = next((r for r in left if r.columns is None or name in r.columns), None)
             rhs = next((r for r in right if r.columns is None or name in r.columns), None)
             if lhs is not None and rhs is not None:
-                self._compare(Column(lhs.ref, name), Column(rhs.ref, name), "=", block, True, "join_on")
+                self._compare(Column(lhs.ref, name, lhs.origin(name)), Column(rhs.ref, name, rhs.origin(name)), "=",
+                              block, True, "join_on")
+        _preserve(block, before, restricted)
         if node.quals is not None:
-            # The side an outer join null-extends; a FULL JOIN preserves both, so its ON filters neither.
-            nullable = {JoinType.JOIN_LEFT: right, JoinType.JOIN_RIGHT: left, JoinType.JOIN_FULL: []}.get(node.jointype)
-            self._condition(node.quals, block, scope, "join_on", restricted=_ref_ids(nullable))
+            self._condition(node.quals, block, scope, "join_on", restricted=restricted)
         return left + right
 
     # Conditions -----------------------------------------------------------------------------
@@ -282,7 +324,7 @@ class Builder:
     def _atom(self, node: ast.Node, block: _Pending, scope: Scope, source: ConditionSource, top: bool,
               restricted: set[int] | None) -> None:
         """One condition that is not AND/OR/NOT (``NOT (x IN (SELECT …))``, i.e. NOT IN, counts as one)."""
-        before = len(block.predicates)
+        before, joins_before = len(block.predicates), len(block.joins)
         if isinstance(node, ast.A_Expr):
             self._a_expr(node, block, scope, source, top)
         elif isinstance(node, ast.NullTest):
@@ -295,11 +337,11 @@ class Builder:
             if column is not None:
                 name = node.operName[-1].sval if node.operName else "="  # plain IN has no operator name
                 self._predicate(block, column, _quantified_op(name, node.subLinkType == SubLinkType.ANY_SUBLINK),
-                                "subquery", (), top, source)
+                                "subquery", (), top, source, link=node)
         elif _is_not_in_subquery(node):
             column = self._table_column(node.args[0].testexpr, scope)
             if column is not None:
-                self._predicate(block, column, "neq", "subquery", (), top, source)
+                self._predicate(block, column, "neq", "subquery", (), top, source, link=node.args[0])
         elif isinstance(node, ast.ColumnRef):  # a boolean column on its own: WHERE "isActive"
             column = self._table_column(node, scope)
             if column is not None:
@@ -307,6 +349,7 @@ class Builder:
         if restricted is not None:  # outer join ON: only the nullable side's own predicates filter it
             block.predicates[before:] = [p if p.ref in restricted else _replace_top(p, False)
                                          for p in block.predicates[before:]]
+        _preserve(block, joins_before, restricted)
 
     def _a_expr(self, node: ast.A_Expr, block: _Pending, scope: Scope, source: ConditionSource, top: bool) -> None:
         """An operator expression: comparison, IN, = ANY, BETWEEN, LIKE, IS [NOT] DISTINCT FROM."""
@@ -384,7 +427,9 @@ class Builder:
         if lhs is None or lhs.ref is None:
             return
         value, params = self._value(right, scope)
-        self._predicate(block, lhs, _op(name), value, params, top, source)
+        link = uncast(right)
+        self._predicate(block, lhs, _op(name), value, params, top, source,
+                        link=link if isinstance(link, ast.SubLink) else None)
 
     def _compare(self, lhs: Column, rhs: Column, name: str, block: _Pending, top: bool,
                  source: ConditionSource) -> None:
@@ -393,15 +438,19 @@ class Builder:
             if name == "=" and lhs.ref.id != rhs.ref.id:
                 block.joins.append(JoinKey(lhs.ref.id, lhs.name, rhs.ref.id, rhs.name, top, source))
             return
-        for column in (lhs, rhs):  # one side is a CTE's or derived table's column: a value for the other
+        for column, other in ((lhs, rhs), (rhs, lhs)):  # a CTE's or derived table's column: a value for the other
             if column.ref is not None:
-                self._predicate(block, column, _op(name), "column", (), top, source)
+                self._predicate(block, column, _op(name), "column", (), top, source, origin=other.origin)
 
     def _predicate(self, block: _Pending, column: Column, op: Op, value: ValueKind, params: tuple[int, ...],
-                   top: bool, source: ConditionSource) -> None:
-        """File a condition on a real table's column."""
+                   top: bool, source: ConditionSource, origin: Origin | None = None,
+                   link: ast.SubLink | None = None) -> None:
+        """File a condition on a real table's column; `origin` or `link` (the subquery compared with, whose
+        block is known once built) say where its value comes from."""
         assert column.ref is not None
-        block.predicates.append(Predicate(column.ref.id, column.name, op, value, params, top, source))
+        if link is not None:
+            block.links.append((len(block.predicates), id(link)))
+        block.predicates.append(Predicate(column.ref.id, column.name, op, value, params, top, source, origin))
 
     def _value(self, node: ast.Node | None, scope: Scope) -> tuple[ValueKind, tuple[int, ...]]:
         """What a column is compared with, and the parameters it uses."""
@@ -448,17 +497,36 @@ class Builder:
             if qualifier:
                 relation = _qualified(level.relations, qualifier)
                 if relation is not None:
-                    return Column(relation.ref, column)
+                    return Column(relation.ref, column, relation.origin(column))
                 continue
             holders = [r for r in level.relations if r.columns is not None and column in r.columns]
             unknown = [r for r in level.relations if r.columns is None]
             if len(holders) == 1 and not unknown:
-                return Column(holders[0].ref, column)
+                return Column(holders[0].ref, column, holders[0].origin(column))
             if len(level.relations) == 1 and (holders or unknown):
-                return Column(level.relations[0].ref, column)
+                return Column(level.relations[0].ref, column, level.relations[0].origin(column))
             if holders or unknown:
                 return None  # ambiguous at this level, or hidden behind a relation of unknown columns
         return None
+
+    def _outputs(self, targets: Iterable[ast.ResTarget], scope: Scope) -> tuple[Output, ...]:
+        """What each select-list (or RETURNING) entry hands on: a table's column, a CTE's or derived
+        table's column, every column of a relation (``*``, ``t.*``), or an expression."""
+        outputs: list[Output] = []
+        for target in targets:
+            value = uncast(target.val)
+            if _is_star(value):
+                qualifier = [f.sval for f in value.fields[:-1]]
+                relations = [_qualified(scope.relations, qualifier)] if qualifier else scope.relations
+                outputs.extend(Output(None, r.ref.id if r.ref else None, None, r.origin(None))
+                               for r in relations if r is not None)
+                continue
+            column = self._column(value, scope)
+            ref = column.ref if column is not None else None
+            outputs.append(Output(_output_name(target), ref.id if ref else None,
+                                  column.name if column is not None and ref is not None else None,
+                                  column.origin if column is not None else None))
+        return tuple(outputs)
 
     def _order_key(self, key: ast.SortBy, scope: Scope, targets: tuple[ast.ResTarget, ...]) -> OrderKey:
         """One ORDER BY key; a key that is not a plain table column keeps only its direction.
@@ -619,6 +687,15 @@ def _params(node: ast.Node | None) -> Iterator[int]:
     elif isinstance(node, tuple):
         for item in node:
             yield from _params(item)
+
+
+def _preserve(block: _Pending, start: int, restricted: set[int] | None) -> None:
+    """Mark, on the join keys filed from `start` on, the references an outer join's ON does not
+    restrict (those not in `restricted`; None: an inner join, which restricts both)."""
+    if restricted is None:
+        return
+    block.joins[start:] = [replace(j, preserved=tuple(r for r in (j.left_ref, j.right_ref) if r not in restricted))
+                           for j in block.joins[start:]]
 
 
 def _replace_top(predicate: Predicate, top: bool) -> Predicate:

@@ -24,6 +24,16 @@ Nulls = Literal["first", "last"]
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a value comes from when it is not a table's column: output `column` of block `block` (a CTE's,
+    a derived table's or a subquery's); `column` is None for a subquery's first (only) output column, or
+    for a ``*`` of a derived relation, which hands on all its columns."""
+
+    block: int
+    column: str | None
+
+
+@dataclass(frozen=True)
 class TableRef:
     """One mention of a real table in the statement (CTE names, functions and VALUES are not tables).
 
@@ -49,7 +59,9 @@ class Predicate:
     """A condition on one column of one table reference, written column first.
 
     `top_level` is True when the condition is a conjunct of its block's WHERE or of an inner
-    join's ON (reached only through AND), so it restricts every row the block reads.
+    join's ON (reached only through AND), so it restricts every row the block reads. `origin` says
+    which block supplies the value when it is a CTE's or derived table's column (value "column") or a
+    subquery (value "subquery").
     """
 
     ref: int
@@ -59,11 +71,16 @@ class Predicate:
     params: tuple[int, ...]
     top_level: bool
     source: ConditionSource
+    origin: Origin | None = None
 
 
 @dataclass(frozen=True)
 class JoinKey:
-    """Equality of two columns of two different table references (possibly across query levels)."""
+    """Equality of two columns of two different table references (possibly across query levels).
+
+    `preserved` holds the references of the key whose rows it does not restrict: the preserved side
+    of an outer join's ON (both for a FULL JOIN); empty for inner joins and WHERE.
+    """
 
     left_ref: int
     left_column: str
@@ -71,6 +88,7 @@ class JoinKey:
     right_column: str
     top_level: bool
     source: ConditionSource
+    preserved: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -92,10 +110,27 @@ class Bound:
 
 
 @dataclass(frozen=True)
+class Output:
+    """One column a block hands to its reader (a CTE's or derived table's column, a subquery's value).
+
+    A table's column has `ref` and `column`; a CTE's or derived table's column has `origin`; an
+    expression has neither. `name` is the output name; None for ``*`` or ``t.*``, which hands on every
+    column of `ref` (or of `origin.block`) under its own name.
+    """
+
+    name: str | None
+    ref: int | None
+    column: str | None
+    origin: Origin | None
+
+
+@dataclass(frozen=True)
 class Block:
     """One query level (a SELECT, a set-operation branch, a CTE body, a DML statement) and its facts.
 
-    Predicates and join keys live in the block whose clause contains them.
+    Predicates and join keys live in the block whose clause contains them. `outputs` are the
+    select list's (or RETURNING's) columns in order; empty for a set operation (its branches have
+    them), VALUES and DML without RETURNING.
     """
 
     id: int
@@ -110,6 +145,7 @@ class Block:
     offset: Bound | None
     grouped: bool
     distinct: bool
+    outputs: tuple[Output, ...] = ()
 
 
 @dataclass(frozen=True)
