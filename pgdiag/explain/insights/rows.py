@@ -1,0 +1,137 @@
+"""Rows: where the planner's row estimate goes wrong, what that costs a nested loop, and filters that
+throw most rows away."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from pgdiag.explain.fix import removed_share
+from pgdiag.explain.insights.base import InsightContext, insight, level, pretty_rows
+from pgdiag.explain.plan import PlanNode
+from pgdiag.findings import Finding
+from pgdiag.sqltext import qualified
+
+INHERITED = 2.0  # a child off by at least 1/INHERITED of the node's factor, the same way, explains it
+
+
+@insight("plan_misestimate", levels=(10.0, 100.0, 1000.0))
+def misestimate(context: InsightContext, levels: tuple[float, ...]) -> Iterator[Finding]:
+    """The planner's row estimate is off by a large factor where the error starts.
+
+    The factor is max(actual/estimated, estimated/actual) per loop; severity low above 10, medium
+    above 100, high above 1000 (pev2's levels). Only the node where the error appears is reported:
+    a node whose child is already off the same way by at least half its factor inherits the error.
+    Over-estimates below a Limit are skipped (the Limit stopped reading early). Wrong estimates
+    make the planner pick the wrong join method, join order or memory size.
+    """
+    for node in context.plan.nodes:
+        estimate = node.estimate()
+        if estimate is None:
+            continue
+        factor, direction = estimate
+        severity = level(factor, levels)
+        if severity is None or _inherited(node, factor, direction) or \
+                (direction == "over" and any(a.node_type == "Limit" for a in node.ancestors())):
+            continue
+        yield context.finding(
+            "plan_misestimate", severity, node,
+            title=f"{node.label()}: {pretty_rows(node.rows_actual or 0)} rows, estimated "
+                  f"{pretty_rows(node.rows_planned)} ({factor:,.0f}× {direction}-estimated)",
+            why=f"The planner expected {pretty_rows(node.rows_planned)} rows per loop here and got "
+                f"{pretty_rows(node.rows_actual or 0)}, so every choice above this node rests on a wrong count.",
+            action=_misestimate_action(node),
+            evidence={"rows_estimated": node.rows_planned, "rows_actual": node.rows_actual,
+                      "loops": node.loops, "factor": round(factor, 1), "direction": direction},
+            fix_sql=_analyze_sql(context, node))
+
+
+@insight("plan_nested_loop", min_loops=1000, factor=10.0)
+def nested_loop(context: InsightContext, min_loops: int, factor: float) -> Iterator[Finding]:
+    """A nested loop repeats its inner side many times because its outer side was under-estimated.
+
+    Fires when the inner side ran at least ``min_loops`` times and the outer side returned at least
+    ``factor`` times more rows than estimated; medium. The planner chose a nested loop for the few
+    rows it expected; a hash or merge join usually serves the real count better.
+    """
+    for node in context.plan.nodes:
+        if node.node_type != "Nested Loop" or len(node.children) < 2:
+            continue
+        outer, inner = node.children[0], node.children[1]
+        estimate = outer.estimate()
+        if estimate is None or inner.loops < min_loops:
+            continue
+        off, direction = estimate
+        if direction != "under" or off < factor:
+            continue
+        yield context.finding(
+            "plan_nested_loop", "medium", node,
+            title=f"Nested Loop runs {inner.label()} {inner.loops:,} times after a {off:,.0f}× under-estimate",
+            why=f"The planner expected {pretty_rows(outer.rows_planned)} outer rows and chose to look up the inner "
+                f"side once per row, but {pretty_rows(outer.rows_total)} came.",
+            action="Fix the outer side's estimate (ANALYZE, extended statistics on correlated columns); "
+                   "a hash or merge join would then be chosen where it is cheaper.",
+            evidence={"outer_node": outer.id, "inner_node": inner.id, "inner_loops": inner.loops,
+                      "outer_rows_estimated": outer.rows_planned, "outer_rows_actual": outer.rows_total,
+                      "factor": round(off, 1)})
+
+
+@insight("plan_rows_removed", levels=(50.0, 90.0), min_rows=1000)
+def rows_removed(context: InsightContext, levels: tuple[float, ...], min_rows: int) -> Iterator[Finding]:
+    """A scan's filter throws away most of the rows it reads.
+
+    Fires when ``Rows Removed by Filter`` is more than 50 % of the rows a node read (at least
+    ``min_rows`` over all loops); low above 50 %, medium above 90 %. On a Seq Scan an index on the
+    filtered columns reads only the matching rows; on an index scan, a better index also covers
+    the filtered columns. Where pgdiag proved such an index, the finding names it.
+    """
+    for node in context.plan.nodes:
+        share = removed_share(node)
+        if share is None or share[1] < min_rows:
+            continue
+        percent = 100.0 * share[0]
+        severity = level(percent, levels)
+        if severity is None:
+            continue
+        fix = context.fixes.get(node.id)
+        kept = share[1] - float(node.raw.get("Rows Removed by Filter", 0)) * node.loops
+        if fix is not None:
+            action = f"The index on ({fix.columns_text}) proposed below finds the matching rows directly."
+        elif node.node_type == "Seq Scan":
+            action = "An index on the filtered columns (equality columns first) would read only the matching rows."
+        else:
+            action = "An index that also covers the filtered columns would stop reading rows only to discard them."
+        yield context.finding(
+            "plan_rows_removed", severity, node,
+            title=f"{node.label()} throws away {percent:.1f} % of the {pretty_rows(share[1])} rows it reads",
+            why=f"The filter {node.raw.get('Filter', '')} keeps {pretty_rows(kept)} of {pretty_rows(share[1])} rows: "
+                "the rest were read only to be discarded.",
+            action=action,
+            evidence={"rows_read": share[1], "rows_removed": share[1] - kept, "removed_percent": round(percent, 1),
+                      "filter": node.raw.get("Filter")},
+            fix_sql=fix.fix_sql if fix is not None else None)
+
+
+def _inherited(node: PlanNode, factor: float, direction: str) -> bool:
+    """Whether a child is already off the same way by nearly as much (the error started below)."""
+    for child in node.children:
+        estimate = child.estimate()
+        if estimate is not None and estimate[1] == direction and estimate[0] * INHERITED >= factor:
+            return True
+    return False
+
+
+def _misestimate_action(node: PlanNode) -> str:
+    """What to do about an estimate, depending on whether the node reads a table itself."""
+    if node.relation:
+        return (f"Run ANALYZE on {node.relation} if its statistics are stale; if the filtered columns are "
+                "correlated, CREATE STATISTICS on them.")
+    return ("Run ANALYZE on the tables below it if their statistics are stale; for a join, check the join "
+            "columns' statistics (n_distinct, most common values) and consider CREATE STATISTICS.")
+
+
+def _analyze_sql(context: InsightContext, node: PlanNode) -> str | None:
+    """``ANALYZE table;`` for every table read at or below the node, None when there is none."""
+    tables = dict.fromkeys(n.relation for n in node.walk() if n.relation)
+    if not tables:
+        return None
+    return " ".join(f"ANALYZE {qualified(context.schemas.get(table), table)};" for table in tables)

@@ -1,0 +1,2 @@
+-- explain_rollback: undo everything the explained statement did.
+ROLLBACK
