@@ -7,7 +7,7 @@ SELECT s.userid, s.dbid, s.toplevel, s.queryid::text AS queryid, s.query,
        s.stddev_exec_time, s.total_plan_time, s.rows,
        s.shared_blks_hit, s.shared_blks_read, s.shared_blks_dirtied, s.shared_blks_written,
        s.temp_blks_read, s.temp_blks_written,
-       s.blk_read_time, s.blk_write_time
+       s.blk_read_time, s.blk_write_time, NULL::timestamptz AS stats_since
 FROM {pgss_schema}.pg_stat_statements(true) s
 LEFT JOIN pg_roles r ON r.oid = s.userid
 LEFT JOIN pg_database d ON d.oid = s.dbid

@@ -1,0 +1,55 @@
+"""History stores (DESIGN §8): where scans keep their snapshots, chosen by the ``--store`` value.
+
+``--store PATH`` is an SQLite file (`pgdiag.store.sqlite`); ``--store postgresql://…`` (or a
+libpq ``key=value`` string) is schema ``pgdiag`` in a PostgreSQL database
+(`pgdiag.store.postgres`); ``--store default`` is the file `default_path()`. ``PGDIAG_STORE``
+supplies the value when the option is absent.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from platformdirs import user_data_path
+
+from pgdiag.dsn import parse
+from pgdiag.store.base import NewSnapshot, SnapshotInfo, Store, StoredSnapshot, StoreError
+
+__all__ = ["NewSnapshot", "SnapshotInfo", "Store", "StoreError", "StoredSnapshot", "default_path", "is_dsn",
+           "open_store"]
+
+DEFAULT = "default"
+_KEYWORD_DSN = re.compile(r"^\s*(host|hostaddr|port|dbname|user|service|passfile|sslmode)\s*=")
+
+
+def default_path() -> Path:
+    """The default store file: ``history.sqlite3`` in the user's data directory
+    (``~/.local/share/pgdiag/`` on Linux, ``~/Library/Application Support/pgdiag/`` on macOS)."""
+    return user_data_path("pgdiag", appauthor=False) / "history.sqlite3"
+
+
+def is_dsn(spec: str) -> bool:
+    """Whether a ``--store`` value names a PostgreSQL database rather than a file.
+
+    >>> is_dsn("postgresql://pgdiag@store/pgdiag"), is_dsn("host=store dbname=pgdiag"), is_dsn("./h.sqlite3")
+    (True, True, False)
+    """
+    return spec.strip().startswith(("postgresql://", "postgres://")) or bool(_KEYWORD_DSN.match(spec))
+
+
+def open_store(spec: str, *, create: bool) -> Store:
+    """Open the store `spec` names. With `create` (a scan writing to it) a missing store is created;
+    otherwise (history, report) a missing store is a one-line error."""
+    if is_dsn(spec):
+        from pgdiag.store.postgres import PostgresStore
+
+        return PostgresStore(parse(spec), create=create)
+    from pgdiag.store.sqlite import SqliteStore
+
+    if spec == DEFAULT:
+        path = default_path()
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        return SqliteStore(path, create=create)
+    return SqliteStore(Path(spec).expanduser(), create=create)

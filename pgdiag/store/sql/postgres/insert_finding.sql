@@ -1,0 +1,3 @@
+-- insert_finding: one finding of a snapshot, as its JSON contract document plus the columns to search by.
+INSERT INTO pgdiag.findings (snapshot_id, position, fingerprint, check_id, severity, title, doc)
+VALUES (%(snapshot_id)s, %(position)s, %(fingerprint)s, %(check_id)s, %(severity)s, %(title)s, %(doc)s::jsonb)

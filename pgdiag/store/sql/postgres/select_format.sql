@@ -1,0 +1,2 @@
+-- select_format: the store's format marker ('pgdiag-store').
+SELECT value FROM pgdiag.store_meta WHERE key = 'format'
