@@ -5,35 +5,71 @@
 mean_ms = 100          # any threshold a check declares
 [checks.table_bloat]
 enabled = false        # turn a check off
+[tenancy]              # tenant isolation (docs/tenancy.md)
+tenant_column = "organizationId"
+global_tables = ["Country", "public.Plan"]
+allowed_statements = ["-8412817719384", 'SELECT count(*) FROM "public"."Alert"']
+[compare]              # what `scan --store` reports as changed (docs/history.md)
+regression_percent = 50
+[[targets]]            # databases `scan --all` scans (pgdiag.targets)
+name = "billing"
+dsn_env = "BILLING_DATABASE_URL"
 ```
 """
 
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pgdiag.errors import ConfigError
 
+if TYPE_CHECKING:
+    from pgdiag.targets import TargetEntry
+
 DEFAULT_FILE = "pgdiag.toml"
+TENANCY = "tenancy"
+"""The key under which `Config.overrides` hands the [tenancy] section to the checks that declare a use for it."""
+
+
+@dataclass(frozen=True)
+class TenancyConfig:
+    """The [tenancy] section: the tenant column (None: detected), tables that are shared by all tenants
+    (``"table"`` or ``"schema.table"``), and statements allowed to cross tenants (queryids or exact texts)."""
+
+    tenant_column: str | None = None
+    global_tables: tuple[str, ...] = ()
+    allowed_statements: tuple[str, ...] = ()
 
 
 @dataclass
 class Config:
-    """Settings from pgdiag.toml: threshold overrides and disabled checks."""
+    """Settings from pgdiag.toml: threshold overrides, disabled checks and the tenant model."""
 
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
     source: Path | None = None
+    tenancy: TenancyConfig = field(default_factory=TenancyConfig)
+    compare: dict[str, Any] = field(default_factory=dict)
+    targets: tuple[TargetEntry, ...] = ()
 
     def enabled(self, check_id: str) -> bool:
         """Whether `check_id` should run."""
         return bool(self.checks.get(check_id, {}).get("enabled", True))
 
     def overrides(self, check_id: str) -> dict[str, Any]:
-        """The thresholds the user set for `check_id` (without the ``enabled`` switch)."""
-        return {k: v for k, v in self.checks.get(check_id, {}).items() if k != "enabled"}
+        """The thresholds the user set for `check_id` (without the ``enabled`` switch), and the [tenancy]
+        section under `TENANCY` (a check keeps it only when it declares a use for it)."""
+        options = {k: v for k, v in self.checks.get(check_id, {}).items() if k != "enabled"}
+        return {**options, TENANCY: self.tenancy}
+
+    def with_tenant_column(self, column: str | None) -> Config:
+        """This configuration with the tenant column `column` (the command line's ``--tenant-column``
+        wins over pgdiag.toml); unchanged when `column` is None."""
+        if column is None:
+            return self
+        return replace(self, tenancy=replace(self.tenancy, tenant_column=column))
 
 
 def load(path: Path | None) -> Config:
@@ -51,14 +87,51 @@ def load(path: Path | None) -> Config:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"invalid config file {path}: {exc}") from None
-    return Config(checks=_validate(doc, path), source=path)
+    return Config(checks=_validate(doc, path), source=path, tenancy=_tenancy(doc.get(TENANCY, {}), path),
+                  compare=_compare(doc.get("compare", {}), path), targets=_targets(doc, path))
+
+
+def _compare(section: Any, path: Path) -> dict[str, Any]:
+    """The [compare] section, validated against `pgdiag.compare.CompareSettings`."""
+    from pgdiag.compare import CompareSettings
+
+    return CompareSettings.validate(section, path)
+
+
+def _targets(doc: dict[str, Any], path: Path) -> tuple[TargetEntry, ...]:
+    """The [[targets]] array, each target's own [targets.checks.*] validated like [checks.*]."""
+    from pgdiag.targets import parse_targets
+
+    if "targets" not in doc:
+        return ()
+    return parse_targets(doc["targets"], path, lambda checks: _validate({"checks": checks}, path))
+
+
+def _tenancy(section: Any, path: Path) -> TenancyConfig:
+    """The [tenancy] section, every key known and of the right type."""
+    if not isinstance(section, dict):
+        raise ConfigError(f"invalid config file {path}: [{TENANCY}] must be a table")
+    unknown = set(section) - {"tenant_column", "global_tables", "allowed_statements"}
+    if unknown:
+        raise ConfigError(f"invalid config file {path}: [{TENANCY}] has no option {sorted(unknown)[0]!r}")
+    column = section.get("tenant_column")
+    if column is not None and (not isinstance(column, str) or not column):
+        raise ConfigError(f"invalid config file {path}: {TENANCY}.tenant_column must be a column name, got {column!r}")
+    lists = {}
+    for name in ("global_tables", "allowed_statements"):
+        value = section.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+            raise ConfigError(f"invalid config file {path}: {TENANCY}.{name} must be a list of strings, "
+                              f"got {value!r}")
+        lists[name] = tuple(value)
+    return TenancyConfig(tenant_column=column, **lists)
 
 
 def _validate(doc: dict[str, Any], path: Path) -> dict[str, dict[str, Any]]:
     """Check sections, ids, option names and value types against what the checks declare."""
     from pgdiag.checks import registry
 
-    unknown = set(doc) - {"checks"}
+    unknown = set(doc) - {"checks", TENANCY, "compare", "targets"}
     if unknown:
         raise ConfigError(f"invalid config file {path}: unknown section [{sorted(unknown)[0]}]")
     checks = doc.get("checks", {})

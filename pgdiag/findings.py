@@ -89,6 +89,20 @@ class Finding:
             doc["prisma_fix"] = self.prisma_fix
         return doc
 
+    @classmethod
+    def from_dict(cls, doc: dict[str, Any]) -> Finding:
+        """Rebuild a finding from `to_dict` output (a stored snapshot's findings), fingerprint kept."""
+        obj, query = doc["object"], doc.get("query")
+        return cls(
+            check=doc["check"], severity=doc["severity"], title=doc["title"],
+            object=ObjectRef(schema=obj["schema"], table=obj["table"], index=obj["index"],
+                             columns=tuple(obj["columns"]) if obj["columns"] is not None else None),
+            recommendation=doc["recommendation"],
+            query=QueryRef(**query) if query is not None else None,
+            evidence=doc.get("evidence"), fix_sql=doc.get("fix_sql"), location=doc.get("location"),
+            prisma_fix=doc.get("prisma_fix"), fingerprint=doc["fingerprint"],
+        )
+
 
 def fingerprint(check: str, obj: ObjectRef, query: QueryRef | None) -> str:
     """A hash that stays the same across runs for the same problem on the same object and statement."""

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pgdiag import __version__
 from pgdiag.findings import SEVERITIES, Finding
 from pgdiag.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from pgdiag.compare import Comparison
 
 
 @dataclass
@@ -18,6 +21,7 @@ class Report:
     snapshot: Snapshot
     findings: list[Finding]
     not_run: dict[str, str] = field(default_factory=dict)
+    comparison: Comparison | None = None
 
     def severity_counts(self) -> dict[str, int]:
         """Number of findings per severity, every severity present, worst first."""
@@ -25,11 +29,15 @@ class Report:
         return {severity: counts.get(severity, 0) for severity in SEVERITIES}
 
     def document(self) -> dict[str, Any]:
-        """The stable JSON document: tool, target, collected_at, collectors, findings."""
-        return {
+        """The stable JSON document: tool, target, collected_at, collectors, findings, and with a
+        store, the comparison with the baseline snapshot."""
+        doc = {
             "tool": {"name": "pgdiag", "version": __version__},
             "target": dict(self.snapshot.target),
             "collected_at": self.snapshot.collected_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "collectors": [c.to_dict() for c in self.snapshot.collectors],
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.comparison is not None:
+            doc["comparison"] = self.comparison.to_dict()
+        return doc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from pgdiag.checks import CheckRun, run_checks
 from pgdiag.collect import CollectOptions, collect
@@ -12,6 +12,9 @@ from pgdiag.dsn import Target
 from pgdiag.planner import Planner
 from pgdiag.session import SessionLimits, connect
 from pgdiag.snapshot import Snapshot
+
+if TYPE_CHECKING:  # the Prisma parser is imported only when a schema is given
+    from pgdiag.prisma.schema import Schema as PrismaSchema
 
 
 @dataclass
@@ -23,15 +26,23 @@ class ScanResult:
 
 
 def scan(target: Target, *, limits: SessionLimits | None = None, options: CollectOptions | None = None,
-         config: Config | None = None, on_progress: Callable[[str], None] | None = None) -> ScanResult:
+         config: Config | None = None, on_progress: Callable[[str], None] | None = None,
+         prisma_schema: PrismaSchema | None = None) -> ScanResult:
     """Collect a snapshot of `target` over one safe session and run the checks on it.
 
     When statements were collected, the checks also get a `Planner` on a second read-only
-    session, for what-if costing of index advice.
+    session, for what-if costing of index advice. With `prisma_schema`, index findings get their
+    ``prisma_fix`` (the schema.prisma change, in the model's and fields' names).
     """
     with connect(target, limits) as conn:
         snapshot = collect(conn, target.display, options, on_progress=on_progress)
     if not snapshot.ok("statements"):
-        return ScanResult(snapshot=snapshot, checks=run_checks(snapshot, config))
-    with Planner.open(target, limits) as planner:
-        return ScanResult(snapshot=snapshot, checks=run_checks(snapshot, config, planner))
+        checks = run_checks(snapshot, config)
+    else:
+        with Planner.open(target, limits) as planner:
+            checks = run_checks(snapshot, config, planner)
+    if prisma_schema is not None:
+        from pgdiag.prisma.fixes import with_prisma_fixes
+
+        checks.findings = with_prisma_fixes(checks.findings, prisma_schema)
+    return ScanResult(snapshot=snapshot, checks=checks)

@@ -31,6 +31,19 @@ def test_wheel_carries_queries_and_templates(wheel: Path) -> None:
         assert f"pgdiag/report_templates/{template.name}" in names
 
 
+def test_wheel_carries_the_prisma_grammar(wheel: Path, tmp_path: Path) -> None:
+    assert "pgdiag/prisma/schema.lark" in set(zipfile.ZipFile(wheel).namelist())
+    target = tmp_path / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
+                   check=True, capture_output=True, timeout=300)
+    probe = ("import pgdiag.prisma.schema as s; "
+             "print(s.__file__); print(s.parse_schema('model A {\\n  id Int @id\\n}').models[0].name)")
+    result = subprocess.run([sys.executable, "-c", probe], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(target)},
+                            capture_output=True, text=True, check=True, timeout=60)
+    module, model = result.stdout.split()
+    assert Path(module).is_relative_to(target) and model == "A"
+
+
 def test_installed_wheel_finds_its_resources_outside_the_checkout(wheel: Path, tmp_path: Path) -> None:
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],

@@ -42,6 +42,7 @@ class ScanFiles:
     code: int
     document: dict[str, Any]
     html: str
+    markdown: str
 
 
 def strict_loads(text: str) -> Any:
@@ -103,11 +104,12 @@ def workload(db: TestDatabase) -> TestDatabase:
 def scan_files(workload: TestDatabase, config_file: Path, tmp_path_factory: pytest.TempPathFactory) -> ScanFiles:
     """Run the real command line once, writing both the JSON and the HTML report to files."""
     out = tmp_path_factory.mktemp("reports")
-    json_path, html_path = out / "report.json", out / "report.html"
+    json_path, html_path, markdown_path = out / "report.json", out / "report.html", out / "report.md"
     code = run(["scan", "-d", workload.dsn, "--config", str(config_file),
-                "--json", str(json_path), "--html", str(html_path)])
+                "--json", str(json_path), "--html", str(html_path), "--markdown", str(markdown_path)])
     json_text = json_path.read_text(encoding="utf-8")
-    return ScanFiles(code, strict_loads(json_text), html_path.read_text(encoding="utf-8"))
+    return ScanFiles(code, strict_loads(json_text), html_path.read_text(encoding="utf-8"),
+                     markdown_path.read_text(encoding="utf-8"))
 
 
 # The schema itself -----------------------------------------------------------------------------
@@ -263,3 +265,29 @@ def test_html_is_self_contained(scan_files: ScanFiles) -> None:
     for target in re.findall(r"""url\(\s*["']?([^"')\s]*)""", html, re.I):
         assert target.startswith(("data:", "#")), target
 
+
+
+# Markdown ---------------------------------------------------------------------------------------
+
+FENCE = re.compile(r"^(`{3,})[a-z]*\n.*?^\1$", re.S | re.M)
+
+
+def test_markdown_summary_matches_the_json(scan_files: ScanFiles) -> None:
+    """The heading counts the same findings as the JSON; each finding is a table row; fixes are SQL blocks."""
+    findings = scan_files.document["findings"]
+    heading = scan_files.markdown.splitlines()[0]
+    assert heading.startswith("## pgdiag: ") and f": {len(findings)} findings (" in heading
+    rows = [line for line in scan_files.markdown.splitlines() if re.match(r"\| \d+ \|", line)]
+    assert len(rows) == min(len(findings), 25)
+    fix = next(f["fix_sql"] for f in findings if f["fix_sql"])
+    assert f"```sql\n{fix}\n```" in scan_files.markdown
+
+
+def test_markdown_keeps_hostile_text_inert(scan_files: ScanFiles) -> None:
+    """The payload statement is shown verbatim only inside code blocks; everywhere else no tag survives."""
+    blocks = [m.group(0) for m in FENCE.finditer(scan_files.markdown)]
+    assert any(PAYLOAD in block for block in blocks), "the payload statement is not shown in a code block"
+    outside = FENCE.sub("", scan_files.markdown)
+    for tag in ("<img", "<script", "</script", "<b>"):
+        assert tag not in outside
+    assert "&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;" in outside  # the slow_query title, escaped

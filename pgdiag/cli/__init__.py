@@ -7,15 +7,11 @@ Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 usage, connection or i
 from __future__ import annotations
 
 import sys
-import tempfile
-import traceback
-from datetime import datetime
-from pathlib import Path
 
 import typer
 from typer._click import exceptions as click_exceptions
 
-from pgdiag.cli import checks, demo, doctor, scan
+from pgdiag.cli import checks, demo, doctor, explain, history, lint_migrations, report, scan
 from pgdiag.errors import EXIT_INTERNAL, EXIT_USAGE, PgdiagError
 
 app = typer.Typer(
@@ -26,9 +22,13 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("scan")(scan.scan)
+app.command("explain")(explain.explain)
 app.command("doctor")(doctor.doctor)
 app.command("checks")(checks.checks)
 app.command("demo")(demo.demo)
+app.command("history")(history.history)
+app.command("report")(report.report)
+app.command("lint-migrations")(lint_migrations.lint_migrations)
 
 
 def run(argv: list[str]) -> int:
@@ -45,7 +45,9 @@ def run(argv: list[str]) -> int:
     except (typer.Abort, KeyboardInterrupt):
         return _fail("interrupted", EXIT_USAGE)
     except Exception:
-        log = _log_traceback()
+        from pgdiag.crashlog import write_crash_log
+
+        log = write_crash_log()
         return _fail(f"internal error (a bug in pgdiag); details in {log}", EXIT_INTERNAL)
     return int(code or 0)
 
@@ -60,11 +62,3 @@ def _fail(message: str, code: int) -> int:
     sys.stderr.write(f"pgdiag: error: {message}\n")
     return code
 
-
-def _log_traceback() -> Path:
-    """Write the current traceback to a log file (secrets redacted) and return its path."""
-    from pgdiag.dsn import redact
-
-    path = Path(tempfile.gettempdir()) / f"pgdiag-crash-{datetime.now():%Y%m%d-%H%M%S}.log"
-    path.write_text(redact(traceback.format_exc(), ()), encoding="utf-8")
-    return path

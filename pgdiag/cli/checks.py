@@ -1,4 +1,4 @@
-"""``pgdiag checks [ID]``: list the check catalogue, or print one check's documentation."""
+"""``pgdiag checks [ID]``: list the check catalogue and the migration rules, or print one's documentation."""
 
 from __future__ import annotations
 
@@ -15,16 +15,22 @@ def checks(check_id: Annotated[Optional[str], typer.Argument(help="Print this ch
 
     from pgdiag.checks import registry
     from pgdiag.errors import PgdiagError
+    from pgdiag.migrations.rules import registry as migration_rules
 
-    catalogue = registry()
+    catalogue, rules = registry(), migration_rules()
     console = Console()
     if check_id is not None:
-        if check_id not in catalogue:
+        documented = catalogue.get(check_id) or rules.get(check_id)
+        if documented is None:
             raise PgdiagError(f"unknown check {check_id!r}; `pgdiag checks` lists them")
         console.print(f"[bold]{check_id}[/bold]\n", markup=True)
-        console.print(catalogue[check_id].documentation(), markup=False, highlight=False)
+        console.print(documented.documentation(), markup=False, highlight=False)
         return
     table = Table("check", "what it finds", box=None)
     for cid, check_class in catalogue.items():
         table.add_row(cid, check_class.summary())
     console.print(table)
+    rule_table = Table("migration rule (pgdiag lint-migrations)", "what it flags", box=None)
+    for rid, rule_class in rules.items():
+        rule_table.add_row(rid, rule_class.summary())
+    console.print(rule_table)

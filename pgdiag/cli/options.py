@@ -14,6 +14,9 @@ StatementTimeout = Annotated[float, typer.Option(
     "--statement-timeout", min=0.001, help="Seconds any one pgdiag statement may run.")]
 LockTimeout = Annotated[float, typer.Option("--lock-timeout", min=0.001, help="Seconds pgdiag waits for a lock.")]
 ConnectTimeout = Annotated[int, typer.Option("--connect-timeout", min=1, help="Seconds to wait for the server.")]
+TenantColumnOption = Annotated[Optional[str], typer.Option(
+    "--tenant-column", help="The column that pins a row to one tenant; default: tenant_column of the tenancy section "
+    "of pgdiag.toml, else detected (organizationId, tenant_id, …).", metavar="COLUMN", show_default=False)]
 
 
 class Severity(str, Enum):

@@ -12,6 +12,9 @@ if TYPE_CHECKING:  # the report pulls in pandas: not needed to parse the command
 JsonOption = Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to PATH, or - for stdout.",
                                                    metavar="PATH|-")]
 HtmlOption = Annotated[Optional[str], typer.Option("--html", help="Write the HTML report to PATH.", metavar="PATH")]
+MarkdownOption = Annotated[Optional[str], typer.Option(
+    "--markdown", help="Write a Markdown summary (for pull requests and chat) to PATH, or - for stdout.",
+    metavar="PATH|-")]
 
 
 def check_destinations(*destinations: str | None) -> None:
@@ -23,8 +26,9 @@ def check_destinations(*destinations: str | None) -> None:
             ensure_writable(destination)
 
 
-def emit(report: Report, json_out: str | None, html_out: str | None) -> None:
-    """Write the JSON and HTML reports where asked, and the terminal report unless JSON goes to stdout."""
+def emit(report: Report, json_out: str | None, html_out: str | None, markdown_out: str | None = None) -> None:
+    """Write the JSON, HTML and Markdown reports where asked, and the terminal report unless one of them goes
+    to stdout."""
     from pgdiag.render import write_output
 
     if json_out:
@@ -35,7 +39,11 @@ def emit(report: Report, json_out: str | None, html_out: str | None) -> None:
         from pgdiag.render.html import render_html
 
         write_output(html_out, render_html(report))
-    if json_out != "-":
+    if markdown_out:
+        from pgdiag.render.markdown import render_markdown
+
+        write_output(markdown_out, render_markdown(report))
+    if "-" not in (json_out, markdown_out):
         from pgdiag.render.terminal import print_report
 
         print_report(report)

@@ -1,4 +1,5 @@
-"""``pgdiag scan``: collect, check and report on one database."""
+"""``pgdiag scan``: collect, check and report on one database (or, with ``--all``, every configured one),
+optionally tracked in a history store."""
 
 from __future__ import annotations
 
@@ -7,38 +8,74 @@ from typing import Annotated, Optional
 
 import typer
 
-from pgdiag.cli.output import HtmlOption, JsonOption, check_destinations, emit
-from pgdiag.cli.options import ConnectTimeout, DsnOption, LockTimeout, Severity, StatementTimeout, limits
+from pgdiag.cli.output import HtmlOption, JsonOption, MarkdownOption, check_destinations, emit
+from pgdiag.cli.tracking import KeepOption, NotifyOption, StoreOption, apply_retention, keep_period, notify, \
+    notifying_failure, open_for_scan
+from pgdiag.cli.options import (ConnectTimeout, DsnOption, LockTimeout, Severity, StatementTimeout, TenantColumnOption,
+                                limits)
 
 
 def scan(
     dsn: DsnOption = None,
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
+    markdown_out: MarkdownOption = None,
     fail_on: Annotated[Optional[Severity], typer.Option(
         "--fail-on", help="Exit 1 when any finding is at or above this severity.", case_sensitive=False)] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="pgdiag.toml with thresholds.",
                                                         metavar="FILE")] = None,
     all_databases: Annotated[bool, typer.Option(
         "--all-databases", help="Analyse pg_stat_statements of every database, not only the connected one.")] = False,
+    tenant_column: TenantColumnOption = None,
     statement_timeout: StatementTimeout = 30.0,
     lock_timeout: LockTimeout = 1.0,
     connect_timeout: ConnectTimeout = 10,
+    store: StoreOption = None,
+    keep: KeepOption = None,
+    all_targets: Annotated[bool, typer.Option(
+        "--all", help="Scan every target listed in pgdiag.toml; --json and --html then name directories.")] = False,
+    jobs: Annotated[int, typer.Option("--jobs", min=1, max=64, help="With --all: targets scanned at once.")] = 4,
+    notify_url: NotifyOption = None,
+    prisma_schema: Annotated[Optional[Path], typer.Option(
+        "--prisma-schema", help="schema.prisma (or a folder of .prisma files): index fixes in Prisma terms. Default: "
+        "prisma/schema.prisma and the other places the Prisma CLI looks.", metavar="FILE", show_default=False)] = None,
 ) -> None:
     """Scan a database and report ranked findings with evidence and a fix."""
     from pgdiag import config as config_module
     from pgdiag.collect import CollectOptions
     from pgdiag.dsn import resolve
-    from pgdiag.findings import at_or_above
-    from pgdiag.report import Report
+    from pgdiag.notify import check_url
+    from pgdiag.prisma.locate import resolve_schema
+    from pgdiag.runs import prepare
     from pgdiag.scan import scan as run_scan
+    from pgdiag.targets import target_key
 
-    config = config_module.load(config_file)
-    check_destinations(json_out, html_out)
+    config = config_module.load(config_file).with_tenant_column(tenant_column)
+    session_limits, options = limits(statement_timeout, lock_timeout, connect_timeout), \
+        CollectOptions(all_databases=all_databases)
+    period = keep_period(keep, store)
+    if notify_url:
+        check_url(notify_url)
+    if all_targets:
+        from pgdiag.cli.scan_all import scan_all
+
+        if markdown_out or prisma_schema:
+            raise typer.BadParameter("--markdown and --prisma-schema do not apply to --all")
+        raise typer.Exit(scan_all(config, dsn=dsn, json_dir=json_out, html_dir=html_out, store=store, keep=period,
+                                  notify_url=notify_url, fail_on=fail_on.value if fail_on else None,
+                                  limits=session_limits, options=options, jobs=jobs))
+    if json_out == "-" and markdown_out == "-":
+        raise typer.BadParameter("only one of --json and --markdown can go to stdout (-)")
+    check_destinations(json_out, html_out, markdown_out)
+    schema = resolve_schema(prisma_schema)
     target = resolve(dsn)
-    result = run_scan(target, limits=limits(statement_timeout, lock_timeout, connect_timeout),
-                      options=CollectOptions(all_databases=all_databases), config=config)
-    report = Report(result.snapshot, result.checks.findings, result.checks.not_run)
-    emit(report, json_out, html_out)
-    if fail_on and any(at_or_above(f.severity, fail_on.value) for f in report.findings):
-        raise typer.Exit(1)
+    with notifying_failure(notify_url, target_key(target)), open_for_scan(store) as history_store:
+        result = run_scan(target, limits=session_limits, options=options, config=config, prisma_schema=schema)
+        run, record = prepare(result, key=target_key(target), name=None, config=config, store=history_store,
+                              fail_on=fail_on.value if fail_on else None)
+        emit(run.report, json_out, html_out, markdown_out)
+        if history_store is not None:
+            run.snapshot_id = history_store.save(record)
+            apply_retention(history_store, period)
+    notify(notify_url, [run])
+    raise typer.Exit(run.exit_code)

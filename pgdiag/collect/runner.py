@@ -28,7 +28,7 @@ MIN_VERSION_NUM = 130000
 PGSS = "pg_stat_statements"
 
 CATALOG_COLLECTORS = ("server", "settings", "extensions", "locks", "tables", "indexes", "foreign_keys", "sequences",
-                      "columns", "column_stats")
+                      "columns", "column_stats", "policies")
 STATEMENT_COLLECTORS = ("statements", "statements_info")
 # Run order: what statement analysis needs (search_path, extensions, columns) and the statements
 # themselves first, so their parse runs in a thread while the server answers the other catalog queries.

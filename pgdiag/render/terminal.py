@@ -33,6 +33,10 @@ def print_report(report: Report, console: Console | None = None) -> None:
     console.print(f"[bold]pgdiag scan[/bold] of {escape(str(target.get('dsn')))} — PostgreSQL "
                   f"{escape(str(target.get('server_version')))}, collected "
                   f"{report.snapshot.collected_at:%Y-%m-%d %H:%M:%S} UTC")
+    if report.comparison is not None:
+        from pgdiag.render.changes import print_changes
+
+        print_changes(report.comparison, console)
     for status in report.snapshot.collectors:
         if status.status != "ok" or status.message:
             console.print(f"  [yellow]{status.status}[/yellow] collector {status.name}: "
@@ -58,6 +62,8 @@ def print_report(report: Report, console: Console | None = None) -> None:
         console.print(f"   {escape(finding.recommendation)}")
         if finding.fix_sql:
             console.print(f"   fix: [green]{escape(finding.fix_sql)}[/green]")
+        if finding.prisma_fix:
+            console.print(f"   schema.prisma: [green]{escape(finding.prisma_fix)}[/green]")
     counts = ", ".join(f"{n} {sev}" for sev, n in report.severity_counts().items() if n)
     console.print(f"\n{len(report.findings)} findings: {counts}")
 
