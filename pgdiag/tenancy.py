@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
-from pgdiag.config import TENANCY, TenancyConfig
+from pgdiag.config import TenancyConfig
 from pgdiag.snapshot import Snapshot
 
 CANDIDATES = ("organizationId", "organization_id", "tenantId", "tenant_id", "orgId", "org_id", "accountId",
@@ -72,11 +72,6 @@ def tenant_schema(snapshot: Snapshot, config: TenancyConfig) -> TenantSchema | N
     tenant root and the configured global tables.
     """
     return snapshot.derived(f"tenant_schema:{config!r}", lambda s: _schema(s, config))
-
-
-def with_tenancy(settings: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """A tenant check's settings: its thresholds plus the [tenancy] section `Config.overrides` hands on."""
-    return {**settings, TENANCY: overrides.get(TENANCY, TenancyConfig())}
 
 
 def is_global(table: TableName, config: TenancyConfig) -> bool:

@@ -6,6 +6,7 @@ import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
+from pgdiag.config import TENANCY, TenancyConfig
 from pgdiag.findings import Finding
 from pgdiag.snapshot import Snapshot
 
@@ -28,6 +29,8 @@ class Check:
     id: ClassVar[str]
     thresholds: ClassVar[dict[str, Threshold]] = {}
     requires: ClassVar[tuple[str, ...]] = ()
+    uses_tenancy: ClassVar[bool] = False
+    """True for checks that read the [tenancy] section (tenant column, global tables, allowed statements)."""
 
     def __init__(self, planner: Planner | None = None) -> None:
         """`planner` is the only database access a check may use (what-if costing); None offline."""
@@ -49,8 +52,12 @@ class Check:
 
     @classmethod
     def settings(cls, overrides: dict[str, Any]) -> dict[str, Any]:
-        """Declared defaults with the user's overrides applied."""
-        return {name: overrides.get(name, t.default) for name, t in cls.thresholds.items()}
+        """Declared defaults with the user's overrides applied, and the [tenancy] section under
+        `TENANCY` for checks that use it."""
+        values = {name: overrides.get(name, t.default) for name, t in cls.thresholds.items()}
+        if cls.uses_tenancy:
+            values[TENANCY] = overrides.get(TENANCY, TenancyConfig())
+        return values
 
     def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
         """Yield the findings for `snapshot` under `settings` (thresholds by name)."""

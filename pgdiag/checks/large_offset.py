@@ -9,6 +9,7 @@ import pandas as pd
 from pgdiag.advice.access import table_accesses
 from pgdiag.advice.candidates import candidate_for, covered, index_leads
 from pgdiag.checks.base import Check, Threshold
+from pgdiag.config import TENANCY
 from pgdiag.checks.workload_helpers import outer_block, query_ref
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.prisma import is_prisma_database
@@ -54,6 +55,7 @@ class LargeOffset(Check):
         "min_offset": Threshold(1000, "least rows skipped per call (the OFFSET)"),
     }
     requires: ClassVar[tuple[str, ...]] = ("statements", "tables", "indexes", "column_stats")
+    uses_tenancy: ClassVar[bool] = True
 
     def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
         """One finding per deep-OFFSET statement, largest total time first."""
@@ -70,12 +72,12 @@ class LargeOffset(Check):
                 continue
             if offset.param is None:
                 continue
-            skipped = _inferred_offset(snapshot, item)
+            skipped = _inferred_offset(snapshot, item, tenant_column(snapshot, settings[TENANCY].tenant_column))
             if skipped is not None and skipped >= settings["min_offset"]:
                 yield _finding(item, skipped, inferred=True, prisma=prisma)
 
 
-def _inferred_offset(snapshot: Snapshot, item: WorkloadStatement) -> int | None:
+def _inferred_offset(snapshot: Snapshot, item: WorkloadStatement, tenant: str | None) -> int | None:
     """Rows skipped per call, estimated from buffers per call, for an ordered statement whose access
     an existing index already serves; None when the statement does not qualify."""
     top = outer_block(item.statement)
@@ -83,7 +85,7 @@ def _inferred_offset(snapshot: Snapshot, item: WorkloadStatement) -> int | None:
     if len(ordered) != 1:
         return None
     access = ordered[0]
-    candidate = candidate_for(access, tenant_column(snapshot))
+    candidate = candidate_for(access, tenant)
     if candidate is None or not covered(candidate, index_leads(snapshot)):
         return None
     tables = snapshot.frame("tables")

@@ -8,6 +8,7 @@ from pgdiag.advice.access import table_accesses
 from pgdiag.advice.candidates import Candidate, candidate_for, covered, index_leads, merge
 from pgdiag.advice.costing import Proof, StatementCost, estimate, prove
 from pgdiag.checks.base import Check, Threshold
+from pgdiag.config import TENANCY
 from pgdiag.findings import Finding, ObjectRef, QueryRef, fingerprint
 from pgdiag.prisma import is_prisma_database
 from pgdiag.snapshot import Snapshot
@@ -61,11 +62,12 @@ class MissingIndex(Check):
         "min_total_ms": Threshold(100.0, "statements helped taking less time than this in all make the advice low"),
     }
     requires: ClassVar[tuple[str, ...]] = ("statements", "tables", "indexes", "columns")
+    uses_tenancy: ClassVar[bool] = True
 
     def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
         """One finding per advised index, the statements it helps and their cost before and after."""
         load = workload(snapshot)
-        candidates = merge(self._candidates(snapshot, load))
+        candidates = merge(self._candidates(snapshot, load, tenant_column(snapshot, settings[TENANCY].tenant_column)))
         proofs = [self._proof(snapshot, candidate) for candidate in candidates]
         advised = [proof for proof in proofs if proof.helped(settings["min_factor"])]
         advised = self._one_per_table(advised, settings["min_factor"])
@@ -73,12 +75,12 @@ class MissingIndex(Check):
         for proof in sorted(advised, key=lambda p: -sum(c.statement.total_ms for c in p.helped(settings["min_factor"]))):
             yield _finding(proof, proof.helped(settings["min_factor"]), load, settings, prisma)
 
-    def _candidates(self, snapshot: Snapshot, load: Workload) -> list[Candidate]:
-        """One candidate per table access of every statement, minus those an index already serves."""
+    def _candidates(self, snapshot: Snapshot, load: Workload, tenant: str | None) -> list[Candidate]:
+        """One candidate per table access of every statement (`tenant` column leading), minus those an index
+        already serves."""
         tables = snapshot.frame("tables")
         indexable = set(zip(tables.loc[tables["kind"].isin(INDEXABLE_KINDS), "schema"],
                             tables.loc[tables["kind"].isin(INDEXABLE_KINDS), "table"]))
-        tenant = tenant_column(snapshot)
         leads = index_leads(snapshot)
         found = []
         for item in load.statements:

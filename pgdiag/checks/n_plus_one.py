@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterable
 
 from pgdiag.checks.base import Check, Threshold
+from pgdiag.config import TENANCY
 from pgdiag.checks.workload_helpers import key_columns_by_table, point_lookup, query_ref
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.prisma import is_prisma_database
@@ -48,11 +49,12 @@ class NPlusOne(Check):
         "high_calls": Threshold(100_000, "calls above which the finding is high"),
     }
     requires: ClassVar[tuple[str, ...]] = ("statements", "indexes", "foreign_keys")
+    uses_tenancy: ClassVar[bool] = True
 
     def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
         """One finding per looped point lookup, largest total time first."""
         keys = key_columns_by_table(snapshot)
-        tenant = tenant_column(snapshot)
+        tenant = tenant_column(snapshot, settings[TENANCY].tenant_column)
         prisma = is_prisma_database(snapshot)
         for item in workload(snapshot).statements:
             ref = item.ref

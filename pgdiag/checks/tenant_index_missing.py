@@ -13,7 +13,7 @@ from pgdiag.findings import Finding, ObjectRef
 from pgdiag.prisma import is_prisma_database
 from pgdiag.snapshot import Snapshot
 from pgdiag.sqltext import create_index_sql, index_name, qualified, quote_ident
-from pgdiag.tenancy import TableName, tenant_schema, with_tenancy
+from pgdiag.tenancy import TableName, tenant_schema
 
 
 class TenantIndexMissing(Check):
@@ -53,11 +53,8 @@ class TenantIndexMissing(Check):
         "large_rows": Threshold(10_000, "rows of the table from which the finding is high"),
     }
     requires: ClassVar[tuple[str, ...]] = ("columns", "tables", "indexes", "foreign_keys")
+    uses_tenancy: ClassVar[bool] = True
 
-    @classmethod
-    def settings(cls, overrides: dict[str, Any]) -> dict[str, Any]:
-        """The thresholds, and the [tenancy] section (tenant column, global tables)."""
-        return with_tenancy(super().settings(overrides), overrides)
 
     def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
         """One finding per tenant table without a leading tenant-column index, largest first."""

@@ -12,7 +12,7 @@ from pgdiag.prisma import is_prisma_database
 from pgdiag.rls import Protection, protection, statement_roles
 from pgdiag.snapshot import Snapshot
 from pgdiag.sqltext import qualified, quote_ident
-from pgdiag.tenancy import TableName, TenantSchema, tenant_schema, with_tenancy
+from pgdiag.tenancy import TableName, TenantSchema, tenant_schema
 from pgdiag.tenant_scope import RefScope, scope
 from pgdiag.workload import WorkloadStatement, workload
 
@@ -70,11 +70,8 @@ class TenantUnfiltered(Check):
 
     id: ClassVar[str] = "tenant_unfiltered"
     requires: ClassVar[tuple[str, ...]] = ("statements", "columns", "tables", "foreign_keys")
+    uses_tenancy: ClassVar[bool] = True
 
-    @classmethod
-    def settings(cls, overrides: dict[str, Any]) -> dict[str, Any]:
-        """No thresholds; the [tenancy] section (tenant column, global tables, allowed statements)."""
-        return with_tenancy(super().settings(overrides), overrides)
 
     def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
         """One finding per statement and tenant table it leaves unscoped, in workload order (most time first)."""

@@ -84,6 +84,21 @@ def test_n_plus_one_threshold_is_configurable(shop: TestDatabase) -> None:
     assert not [f for f in run_checks(snapshot, config).findings if f.check == "n_plus_one"]
 
 
+def test_n_plus_one_honours_the_configured_tenant_column(shop: TestDatabase) -> None:
+    """A lookup by id beside a filter on the configured tenant column is N+1; with the column detected
+    (organizationId), the second filter makes it a two-column lookup, not a point lookup."""
+    from pgdiag.config import Config, TenancyConfig
+
+    looped = 'SELECT "id", "total" FROM "public"."Order" WHERE "id" = $1 AND "customerId" = $2'
+    shop.reset_statements()
+    shop.replay(looped, (ints(1 + i, 1 + (1 + i) % CUSTOMERS) for i in range(1100)))
+    snapshot = run_scan(shop).snapshot
+    assert not [f for f in run_checks(snapshot).findings if f.check == "n_plus_one"]
+    config = Config(tenancy=TenancyConfig(tenant_column="customerId"))
+    [finding] = [f for f in run_checks(snapshot, config).findings if f.check == "n_plus_one"]
+    assert finding.object.columns == ("id",)
+
+
 def test_unpaginated_flags_large_unlimited_reads_only(shop: TestDatabase) -> None:
     """250 rows per call without LIMIT fires; the same read with LIMIT, and a small unlimited read, do not."""
     unlimited = 'SELECT "id", "name" FROM "public"."Customer" WHERE "organizationId" = $1'
