@@ -36,6 +36,8 @@ def scan(target: Target, *, limits: SessionLimits | None = None, options: Collec
     """
     with connect(target, limits) as conn:
         snapshot = collect(conn, target.display, options, on_progress=on_progress)
+    if on_progress:
+        on_progress("checks")
     if not snapshot.ok("statements"):
         checks = run_checks(snapshot, config)
     else:

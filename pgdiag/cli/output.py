@@ -27,8 +27,15 @@ def check_destinations(*destinations: str | None) -> None:
 
 
 def emit(report: Report, json_out: str | None, html_out: str | None, markdown_out: str | None = None) -> None:
-    """Write the JSON, HTML and Markdown reports where asked, and the terminal report unless one of them goes
+    """Write the JSON, HTML and Markdown reports where asked, then the terminal report unless one of them goes
     to stdout."""
+    write_reports(report, json_out, html_out, markdown_out)
+    if terminal_wanted(json_out, markdown_out):
+        show(report)
+
+
+def write_reports(report: Report, json_out: str | None, html_out: str | None, markdown_out: str | None) -> None:
+    """Write the JSON, HTML and Markdown reports to the files (or stdout, ``-``) the user named."""
     from pgdiag.render import write_output
 
     if json_out:
@@ -43,7 +50,17 @@ def emit(report: Report, json_out: str | None, html_out: str | None, markdown_ou
         from pgdiag.render.markdown import render_markdown
 
         write_output(markdown_out, render_markdown(report))
-    if "-" not in (json_out, markdown_out):
-        from pgdiag.render.terminal import print_report
 
-        print_report(report)
+
+def terminal_wanted(json_out: str | None, markdown_out: str | None, quiet: bool = False) -> bool:
+    """Whether to print the terminal report: not with ``--quiet``, nor when a report goes to stdout."""
+    return not quiet and "-" not in (json_out, markdown_out)
+
+
+def show(report: Report, verbose: bool = False) -> None:
+    """Print the terminal report; `verbose` adds each collector's status, rows and time."""
+    from pgdiag.render.terminal import print_collectors, print_report
+
+    print_report(report)
+    if verbose:
+        print_collectors(report)

@@ -8,7 +8,9 @@ from typing import Annotated, Optional
 
 import typer
 
-from pgdiag.cli.output import HtmlOption, JsonOption, MarkdownOption, check_destinations, emit
+from pgdiag.cli.output import (HtmlOption, JsonOption, MarkdownOption, check_destinations, show, terminal_wanted,
+                               write_reports)
+from pgdiag.cli.progress import QuietOption, VerboseOption, progress
 from pgdiag.cli.tracking import KeepOption, NotifyOption, StoreOption, apply_retention, keep_period, notify, \
     notifying_failure, open_for_scan
 from pgdiag.cli.options import (ConnectTimeout, DsnOption, LockTimeout, Severity, StatementTimeout, TenantColumnOption,
@@ -39,6 +41,8 @@ def scan(
     prisma_schema: Annotated[Optional[Path], typer.Option(
         "--prisma-schema", help="schema.prisma (or a folder of .prisma files): index fixes in Prisma terms. Default: "
         "prisma/schema.prisma and the other places the Prisma CLI looks.", metavar="FILE", show_default=False)] = None,
+    quiet: QuietOption = False,
+    verbose: VerboseOption = False,
 ) -> None:
     """Scan a database and report ranked findings with evidence and a fix."""
     from pgdiag import config as config_module
@@ -70,10 +74,15 @@ def scan(
     schema = resolve_schema(prisma_schema)
     target = resolve(dsn)
     with notifying_failure(notify_url, target_key(target)), open_for_scan(store) as history_store:
-        result = run_scan(target, limits=session_limits, options=options, config=config, prisma_schema=schema)
-        run, record = prepare(result, key=target_key(target), name=None, config=config, store=history_store,
-                              fail_on=fail_on.value if fail_on else None)
-        emit(run.report, json_out, html_out, markdown_out)
+        with progress(not quiet) as on_progress:
+            result = run_scan(target, limits=session_limits, options=options, config=config, prisma_schema=schema,
+                              on_progress=on_progress)
+            run, record = prepare(result, key=target_key(target), name=None, config=config, store=history_store,
+                                  fail_on=fail_on.value if fail_on else None)
+            on_progress("report")
+            write_reports(run.report, json_out, html_out, markdown_out)
+        if terminal_wanted(json_out, markdown_out, quiet):
+            show(run.report, verbose)
         if history_store is not None:
             run.snapshot_id = history_store.save(record)
             apply_retention(history_store, period)

@@ -68,6 +68,18 @@ def print_report(report: Report, console: Console | None = None) -> None:
     console.print(f"\n{len(report.findings)} findings: {counts}")
 
 
+def print_collectors(report: Report, console: Console | None = None) -> None:
+    """Each collector's status, rows and seconds: where the scan's time went and what was left out."""
+    console = console or Console(highlight=False)
+    table = Table(title="collectors", show_header=True, header_style="bold", expand=False)
+    for column in ("collector", "status", "rows", "seconds", "note"):
+        table.add_column(column, overflow="fold", justify="right" if column in ("rows", "seconds") else "left")
+    for status in report.snapshot.collectors:
+        table.add_row(status.name, status.status, f"{status.rows:,}", f"{status.seconds:.3f}",
+                      escape(status.message or ""))
+    console.print(table)
+
+
 def _one_line(text: str, width: int) -> str:
     """`text` with whitespace folded, cut to `width` characters."""
     folded = " ".join(text.split())
