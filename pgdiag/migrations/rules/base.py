@@ -7,7 +7,10 @@ import inspect
 import json
 from typing import Any, ClassVar, Iterable
 
+from pglast import ast
+
 from pgdiag.findings import Finding, ObjectRef, QueryRef
+from pgdiag.migrations.nodes import TableRef, table_ref
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 
@@ -48,6 +51,16 @@ class Rule:
             fix_sql=fix_sql, location={"file": context.file.display, "line": statement.line},
             fingerprint=migration_fingerprint(self.id, obj, context.file.display, statement.text),
         )
+
+
+def altered_existing_table(statement: Statement, context: FileContext) -> tuple[TableRef, ast.AlterTableStmt] | None:
+    """The table an ``ALTER TABLE`` changes and the statement's node, when the table existed before this
+    migration; None for other statements and for tables the migration created (changing those is safe)."""
+    node = statement.node
+    if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+        return None
+    table = table_ref(node.relation)
+    return None if context.is_new(table) else (table, node)
 
 
 def migration_fingerprint(check: str, obj: ObjectRef, file: str, text: str) -> str:

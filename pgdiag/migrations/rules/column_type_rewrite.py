@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar, Iterable
 
-from pglast import ast
 from pglast.enums import AlterTableType
 
 from pgdiag.findings import Finding, ObjectRef
-from pgdiag.migrations.nodes import TypeSpec, commands, table_ref, type_spec
-from pgdiag.migrations.rules.base import Rule
+from pgdiag.migrations.nodes import TypeSpec, commands, type_spec
+from pgdiag.migrations.rules.base import Rule, altered_existing_table
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 from pgdiag.sqltext import quote_ident
@@ -54,12 +53,10 @@ class ColumnTypeRewrite(Rule):
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per type change of an existing table's column that rewrites (or may)."""
-        node = statement.node
-        if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+        altered = altered_existing_table(statement, context)
+        if altered is None:
             return
-        table = table_ref(node.relation)
-        if context.is_new(table):
-            return
+        table, node = altered
         for cmd in commands(node, AlterTableType.AT_AlterColumnType):
             new = type_spec(cmd.def_.typeName)
             old = context.history.column_type(table, cmd.name)

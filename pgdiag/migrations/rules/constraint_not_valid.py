@@ -9,7 +9,7 @@ from pglast.enums import AlterTableType, ConstrType
 
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.migrations.nodes import TableRef, altered, column_constraints, commands, deparse, strings, table_ref
-from pgdiag.migrations.rules.base import Rule
+from pgdiag.migrations.rules.base import Rule, altered_existing_table
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 from pgdiag.sqltext import quote_ident
@@ -52,12 +52,10 @@ class ConstraintNotValid(Rule):
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """Findings for constraints validated in place, and for validations in the migration that added them."""
-        node = statement.node
-        if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+        altered = altered_existing_table(statement, context)
+        if altered is None:
             return
-        table = table_ref(node.relation)
-        if context.is_new(table):
-            return
+        table, node = altered
         for cmd in commands(node, AlterTableType.AT_AddConstraint):
             constraint = cmd.def_
             if isinstance(constraint, ast.Constraint) and constraint.contype in _VALIDATED_KINDS \

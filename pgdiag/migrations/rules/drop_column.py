@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar, Iterable
 
-from pglast import ast
 from pglast.enums import AlterTableType
 
 from pgdiag.findings import Finding, ObjectRef
-from pgdiag.migrations.nodes import commands, table_ref
-from pgdiag.migrations.rules.base import Rule
+from pgdiag.migrations.nodes import commands
+from pgdiag.migrations.rules.base import Rule, altered_existing_table
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 from pgdiag.sqltext import quote_ident
@@ -44,12 +43,10 @@ class DropColumn(Rule):
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per column dropped from a table this migration did not create."""
-        node = statement.node
-        if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+        altered = altered_existing_table(statement, context)
+        if altered is None:
             return
-        table = table_ref(node.relation)
-        if context.is_new(table):
-            return
+        table, node = altered
         for cmd in commands(node, AlterTableType.AT_DropColumn):
             yield self.finding(
                 statement, context,

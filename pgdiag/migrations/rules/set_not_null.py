@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import ClassVar, Iterable
 
-from pglast import ast
 from pglast.enums import AlterTableType
 
 from pgdiag.findings import Finding, ObjectRef
-from pgdiag.migrations.nodes import TableRef, commands, table_ref
-from pgdiag.migrations.rules.base import Rule
+from pgdiag.migrations.nodes import TableRef, commands
+from pgdiag.migrations.rules.base import Rule, altered_existing_table
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 from pgdiag.sqltext import index_name, quote_ident
@@ -52,12 +51,10 @@ class SetNotNull(Rule):
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per SET NOT NULL on an existing table's column with no validated not-null check."""
-        node = statement.node
-        if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+        altered = altered_existing_table(statement, context)
+        if altered is None:
             return
-        table = table_ref(node.relation)
-        if context.is_new(table):
-            return
+        table, node = altered
         for cmd in commands(node, AlterTableType.AT_SetNotNull):
             if not _proven(context, table, cmd.name):
                 yield self._finding(statement, context, table, cmd.name)

@@ -8,8 +8,8 @@ from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
 from pgdiag.findings import Finding, ObjectRef
-from pgdiag.migrations.nodes import TableRef, column_constraints, commands, strings, table_ref
-from pgdiag.migrations.rules.base import Rule
+from pgdiag.migrations.nodes import TableRef, column_constraints, commands, strings
+from pgdiag.migrations.rules.base import Rule, altered_existing_table
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 from pgdiag.sqltext import column_list, index_name, quote_ident
@@ -50,12 +50,10 @@ class UniqueInPlace(Rule):
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per constraint of an existing table whose index would be built in place."""
-        node = statement.node
-        if not isinstance(node, ast.AlterTableStmt) or node.relation is None:
+        altered = altered_existing_table(statement, context)
+        if altered is None:
             return
-        table = table_ref(node.relation)
-        if context.is_new(table):
-            return
+        table, node = altered
         for cmd in commands(node, AlterTableType.AT_AddConstraint):
             constraint = cmd.def_
             if isinstance(constraint, ast.Constraint) and constraint.contype in _KINDS and not constraint.indexname:
