@@ -18,15 +18,12 @@ from __future__ import annotations
 
 import argparse
 import io
-import shutil
-import sys
-import tempfile
-import time
-from pathlib import Path
-from typing import Callable
 
 import psycopg
 from rich.console import Console
+
+from servers import installation, throwaway_server
+from timing import best_of
 
 from pgdiag.dsn import parse
 from pgdiag.explain.insights import InsightContext, run_insights
@@ -35,7 +32,7 @@ from pgdiag.explain.profile import profile
 from pgdiag.render.explain_html import render_explain_html
 from pgdiag.render.explain_json import render_explain_json
 from pgdiag.render.explain_terminal import print_profile
-from pgdiag.server import Installation, LocalServer, embedded_installation, system_installations
+from pgdiag.server import LocalServer
 
 SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "fsync": "off", "synchronous_commit": "off"}
 
@@ -43,18 +40,15 @@ SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "fsync": "off", "s
 def main() -> None:
     """Run the benchmark and print its figures."""
     args = _arguments()
-    installation = _installation(args.major)
-    base = Path(tempfile.mkdtemp(prefix="pgdiag-bench-"))
-    server = LocalServer(installation, base, settings=SETTINGS)
-    server.start()
-    try:
+    chosen = installation(args.major)
+    with throwaway_server(chosen, SETTINGS) as (server, _):
         _create(server)
         branches = " UNION ALL ".join(f"(SELECT id, k FROM bench WHERE k = {n} ORDER BY id DESC LIMIT 3)"
                                       for n in range(args.branches))
         statement = f"SELECT * FROM ({branches}) AS branches LIMIT 1000"
         result = profile(parse(server.dsn("bench")), text=statement)
         nodes = len(result.plan.nodes)
-        print(f"PostgreSQL {installation.major} ({installation.source}); plan of {nodes} nodes, "
+        print(f"PostgreSQL {chosen.major} ({chosen.source}); plan of {nodes} nodes, "
               f"{len(result.findings)} findings, EXPLAIN ANALYZE execution {result.plan.execution_ms:.1f} ms")
         figures = {
             "plan model + insights": best_of(lambda: run_insights(
@@ -68,19 +62,6 @@ def main() -> None:
             print(f"{name:24} {seconds * 1000:9.1f} ms")
         html = render_explain_html(result)
         print(f"HTML page: {len(html) / 1024:,.0f} kB; JSON: {len(render_explain_json(result)) / 1024:,.0f} kB")
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
-
-
-def best_of(action: Callable[[], object], runs: int = 3) -> float:
-    """The fastest of `runs` timings of `action`, in seconds."""
-    times = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        action()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def _arguments() -> argparse.Namespace:
@@ -88,15 +69,6 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--branches", type=int, default=66, help="UNION ALL branches (3 nodes each, plus the Append and the Limit)")
     parser.add_argument("--major", type=int, default=None, help="PostgreSQL major to use (default: the embedded 18)")
     return parser.parse_args()
-
-
-def _installation(major: int | None) -> Installation:
-    """The embedded server, or the installation of `major`."""
-    found = [i for i in [embedded_installation()] if i] + system_installations()
-    for installation in found:
-        if major is None or installation.major == major:
-            return installation
-    sys.exit(f"bench: no PostgreSQL {major or ''} installation found")
 
 
 def _create(server: LocalServer) -> None:

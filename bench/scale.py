@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,11 +27,12 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from servers import installation, throwaway_server
 from timing import best_of
 
 from pgdiag import queries
 from pgdiag.collect.runner import COLLECTORS, STATEMENT_COLLECTORS
-from pgdiag.server import Installation, LocalServer, embedded_installation, system_installations
+from pgdiag.server import Installation, LocalServer
 
 SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.max": "20000",
             "fsync": "off", "synchronous_commit": "off", "max_locks_per_transaction": "256"}
@@ -56,16 +55,10 @@ class Figures:
 def main() -> None:
     """Build the databases, measure, print the table of figures and the targets."""
     args = _arguments()
-    installation = _installation(args.major)
-    base = Path(tempfile.mkdtemp(prefix="pgdiag-scale-"))
-    server = LocalServer(installation, base / "pg", settings=SETTINGS)
-    server.start()
-    try:
-        print(f"PostgreSQL {installation.major} ({installation.source}); best of {RUNS} runs each")
-        results = [_measure(server, installation, size, base) for size in sorted({min(500, args.tables), args.tables})]
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
+    chosen = installation(args.major)
+    with throwaway_server(chosen, SETTINGS) as (server, base):
+        print(f"PostgreSQL {chosen.major} ({chosen.source}); best of {RUNS} runs each")
+        results = [_measure(server, chosen, size, base) for size in sorted({min(500, args.tables), args.tables})]
     help_s = best_of(lambda: subprocess.run([_pgdiag(), "--help"], check=True, capture_output=True))
     print(f"{'tables':>7} {'floor (psql)':>13} {'pgdiag scan':>12} {'ratio':>6} {'peak RSS':>9} {'HTML':>8} {'JSON':>8}")
     for r in results:
@@ -85,14 +78,6 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--tables", type=int, default=5000)
     parser.add_argument("--major", type=int, default=18)
     return parser.parse_args()
-
-
-def _installation(major: int) -> Installation:
-    """The installation of PostgreSQL `major`: the embedded wheel or a system one."""
-    for installation in [i for i in [embedded_installation()] if i] + system_installations():
-        if installation.major == major:
-            return installation
-    sys.exit(f"bench: no PostgreSQL {major} installation found")
 
 
 def _measure(server: LocalServer, installation: Installation, tables: int, base: Path) -> Figures:

@@ -18,22 +18,19 @@ from __future__ import annotations
 import argparse
 import itertools
 import random
-import shutil
-import sys
-import tempfile
-from pathlib import Path
 from typing import Iterator
 
 import pglast
 import psycopg
 
+from servers import installation, throwaway_server
 from timing import best_of
 
 from pgdiag.checks.missing_index import MissingIndex
 from pgdiag.dsn import parse
 from pgdiag.planner import Planner
 from pgdiag.scan import scan
-from pgdiag.server import Installation, LocalServer, embedded_installation, system_installations
+from pgdiag.server import LocalServer
 from pgdiag.snapshot import Snapshot
 from pgdiag.sql.planning import planning_text
 from pgdiag.workload import parsed_cache_clear, workload
@@ -46,11 +43,8 @@ COLUMNS = ("status", "kind", "priority", "ownerId", "createdAt", "updatedAt", "t
 def main() -> None:
     """Run the benchmark and print its figures."""
     args = _arguments()
-    installation = _installation(args.major)
-    base = Path(tempfile.mkdtemp(prefix="pgdiag-bench-"))
-    server = LocalServer(installation, base, settings=SETTINGS)
-    server.start()
-    try:
+    chosen = installation(args.major, prefer_system=True)
+    with throwaway_server(chosen, SETTINGS) as (server, _):
         dsn = server.dsn("bench")
         hypopg = _create(server, args.tables)
         statements = list(itertools.islice(_statements(args.tables, random.Random(7)), args.statements))
@@ -58,7 +52,7 @@ def main() -> None:
         _record(dsn, statements)
         snapshot = scan(parse(dsn)).snapshot
         analysed = len(workload(snapshot).statements)
-        print(f"PostgreSQL {installation.major} ({installation.source}), hypopg: {'yes' if hypopg else 'no'}; "
+        print(f"PostgreSQL {chosen.major} ({chosen.source}), hypopg: {'yes' if hypopg else 'no'}; "
               f"{len(texts):,} distinct statements recorded, {analysed:,} analysed")
         floor = best_of(lambda: [pglast.parse_sql(t) for t in texts])
         model = best_of(lambda: workload(_cold(snapshot)))
@@ -70,9 +64,6 @@ def main() -> None:
               f"   ({len(advised)} indexes advised)")
         print(f"target: statement analysis for {len(texts):,} statements ≤ 10 s: "
               f"{'met' if advice <= 10 else 'NOT met'} ({advice:.2f} s)")
-    finally:
-        server.stop()
-        shutil.rmtree(base, ignore_errors=True)
 
 
 def _arguments() -> argparse.Namespace:
@@ -81,15 +72,6 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--tables", type=int, default=40)
     parser.add_argument("--major", type=int, default=None, help="PostgreSQL major to use (default: 15 if found)")
     return parser.parse_args()
-
-
-def _installation(major: int | None) -> Installation:
-    """The system PostgreSQL 15 (hypopg) when present, else the embedded server."""
-    found = system_installations() + [i for i in [embedded_installation()] if i]
-    for installation in found:
-        if major is None or installation.major == major:
-            return installation
-    sys.exit(f"bench: no PostgreSQL {major or ''} installation found")
 
 
 def _create(server: LocalServer, tables: int) -> bool:
