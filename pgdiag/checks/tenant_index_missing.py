@@ -7,7 +7,6 @@ from typing import Any, ClassVar, Iterable
 import pandas as pd
 
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import count
 from pgdiag.config import TENANCY, TenancyConfig
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.prisma import is_prisma_database
@@ -64,8 +63,9 @@ class TenantIndexMissing(Check):
             return
         indexes, tables = snapshot.frame("indexes"), snapshot.frame("tables")
         served = _served(indexes, schema.column)
-        rows = {(r.schema, r.table): max(_number(r.reltuples), _number(r.n_live_tup)) for r in tables.itertuples()}
-        partitions = {(r.schema, r.table) for r in tables.itertuples() if r.is_partition}
+        names = list(zip(tables["schema"], tables["table"]))
+        rows = dict(zip(names, _row_counts(tables)))
+        partitions = {name for name, partition in zip(names, tables["is_partition"].astype(bool)) if partition}
         unserved = sorted((t for t in schema.tables if t not in served and t not in partitions),
                           key=lambda t: (-rows.get(t, 0), str(t)))
         taken = {(str(s), str(n)) for s, n in indexes[["schema", "index"]].itertuples(index=False, name=None)} \
@@ -85,9 +85,12 @@ def _served(indexes: pd.DataFrame, column: str) -> set[TableName]:
     return {(str(s), str(t)) for s, t in usable.loc[leading, ["schema", "table"]].itertuples(index=False, name=None)}
 
 
-def _number(value: Any) -> float:
-    """A statistics counter as a number, 0 when it was not collected or never set (reltuples -1)."""
-    return max(float(count(value) or 0), 0.0)
+def _row_counts(tables: pd.DataFrame) -> pd.Series:
+    """Each table's rows: the larger of reltuples and n_live_tup, 0 when neither was collected or set
+    (reltuples is -1 before the first ANALYZE)."""
+    counts = [pd.to_numeric(tables[column], errors="coerce").fillna(0).clip(lower=0)
+              for column in ("reltuples", "n_live_tup")]
+    return counts[0].where(counts[0] >= counts[1], counts[1])
 
 
 def _finding(table: TableName, column: str, rows: int, settings: dict[str, Any], taken: set[tuple[str, str]],
