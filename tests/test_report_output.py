@@ -243,10 +243,20 @@ def test_hostile_table_name_is_escaped_in_html(scan_files: ScanFiles) -> None:
     escaped = str(escape(HOSTILE_TABLE))
     finding = next(f for f in scan_files.document["findings"]
                    if f["check"] == "no_primary_key" and f["object"]["table"] == HOSTILE_TABLE)
-    article = re.search(rf'<article class="finding" id="finding-{finding["fingerprint"]}">.*?</article>',
+    article = re.search(rf'<article class="finding[^"]*" id="finding-{finding["fingerprint"]}">.*?</article>',
                         html, re.S)
     assert article and escaped in article.group(0)
     assert f"public.{escaped}" in section(html, "Largest tables")
+
+
+def test_hostile_table_name_is_escaped_in_the_size_chart(scan_files: ScanFiles) -> None:
+    """Chart labels and tooltips are SVG text written by the same autoescaping templates: the table
+    named ``<b>x</b>`` is in the largest-tables chart, escaped only."""
+    chart = re.search(r'<svg id="chart-sizes".*?</svg>', section(scan_files.html, "Largest tables"), re.S)
+    assert chart, "no table size chart"
+    escaped = str(escape(HOSTILE_TABLE))
+    assert re.search(rf'<text class="chart-label"[^>]*>public\.{re.escape(escaped)}</text>', chart.group(0))
+    assert re.search(rf"<title>public\.{re.escape(escaped)}: ", chart.group(0))
 
 
 def test_html_is_self_contained(scan_files: ScanFiles) -> None:

@@ -1,70 +1,63 @@
-"""HTML output: one self-contained page from report_templates/, autoescaped (query texts are hostile input)."""
+"""HTML output: one self-contained page from report_templates/, autoescaped (query texts are hostile input).
+
+The page works without JavaScript; one small inline script (report_templates/report.js, no data in
+it) adds sorting, filtering and copy buttons. A Content-Security-Policy allows that script by its
+hash and nothing else: no other script, no inline event handler, no request to anywhere.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+from dataclasses import fields
 from functools import cache
-from itertools import groupby
-from typing import Any
 
-import pandas as pd
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
 
-from pgdiag.findings import SEVERITIES
+from pgdiag.render.report_view import age_text, report_view
 from pgdiag.report import Report
 from pgdiag.resources import resource_dir
 
-TOP_ROWS = 50
+SNIPPET_CHARS = 120
 
 
 @cache
 def environment() -> Environment:
     """The Jinja environment: templates from report_templates/, autoescaping always on."""
-    return Environment(loader=FileSystemLoader(resource_dir("report_templates")),
-                       autoescape=select_autoescape(default=True, default_for_string=True),
-                       undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env = Environment(loader=FileSystemLoader(resource_dir("report_templates")),
+                      autoescape=select_autoescape(default=True, default_for_string=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["snippet"] = snippet
+    env.filters["age"] = age_text
+    return env
 
 
 def render_html(report: Report) -> str:
     """The report as one HTML page with no external resources."""
-    doc = report.document()
-    snapshot = report.snapshot
+    script = page_script()
+    view = report_view(report)
     return environment().get_template("report.html").render(
-        doc=doc,
-        counts=report.severity_counts(),
-        grouped=_grouped(doc["findings"]),
-        problems=[c for c in doc["collectors"] if c["status"] != "ok" or c["message"]],
-        not_run=report.not_run,
-        stats_since=_stats_since(snapshot.frame("server")),
-        statements=_top(snapshot.frame("statements"), "total_exec_time"),
-        tables=_top(snapshot.frame("tables"), "total_bytes"),
-        indexes=_top(snapshot.frame("indexes"), "index_bytes"),
-    )
+        **{f.name: getattr(view, f.name) for f in fields(view)}, script=Markup(script),
+        script_hash=script_hash(script))
 
 
-def _grouped(findings: list[dict[str, Any]]) -> list[tuple[str, list[tuple[str, list[dict[str, Any]]]]]]:
-    """Findings by severity (worst first), then by check, keeping the report's order inside a check."""
-    ordered = sorted(findings, key=lambda f: (SEVERITIES.index(f["severity"]), f["check"]))
-    return [(severity, [(check, list(items)) for check, items in groupby(group, key=lambda f: f["check"])])
-            for severity, group in groupby(ordered, key=lambda f: f["severity"])]
+@cache
+def page_script() -> str:
+    """The report's inline script: static code (no ``</`` in it) that reads its data from the escaped DOM."""
+    return (resource_dir("report_templates") / "report.js").read_text(encoding="utf-8")
 
 
-def _top(frame: pd.DataFrame, column: str) -> list[dict[str, Any]]:
-    """The largest rows of `frame` by `column`, as plain dicts (NaN shown as missing)."""
-    if frame.empty or column not in frame:
-        return []
-    top = frame.sort_values(column, ascending=False, na_position="last").head(TOP_ROWS)
-    return [{k: (None if _missing(v) else v) for k, v in row.items()} for row in top.to_dict("records")]
+def script_hash(script: str) -> str:
+    """The CSP source expression that allows exactly `script`."""
+    return "sha256-" + base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
 
 
-def _missing(value: Any) -> bool:
-    return not isinstance(value, (list, tuple)) and bool(pd.isna(value))
+def snippet(text: str | None, chars: int = SNIPPET_CHARS) -> str:
+    """A statement on one line, cut to `chars` characters with an ellipsis.
 
-
-def _stats_since(server: pd.DataFrame) -> str | None:
-    """When cumulative statistics started counting, for the header."""
-    if server.empty:
-        return None
-    row = server.iloc[0]
-    if not pd.isna(row["stats_reset"]):
-        return f"{row['stats_reset']:%Y-%m-%d %H:%M} UTC (last reset)"
-    return f"at least {row['postmaster_start_time']:%Y-%m-%d %H:%M} UTC (server start)"
+    >>> snippet("SELECT a,\\n       b\\n  FROM t", 12)
+    'SELECT a, b…'
+    """
+    flat = " ".join((text or "").split())
+    return flat if len(flat) <= chars else flat[:chars - 1] + "…"

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from tests.cli_helpers import Outcome, invoke
+from tests.html_tables import tables
 from tests.pg import TestDatabase
 from tests.test_report_output import schema_errors, section, strict_loads
 
@@ -133,6 +134,12 @@ def test_second_scan_reports_deltas_resolved_new_regressions_and_growth(
     page = html.read_text(encoding="utf-8")
     assert page.index("Changes since snapshot") < page.index("<h2>Summary</h2>")
     assert re.search(r"Resolved findings \(1\)", page) and "pg_sleep($1)" in page
+
+    listing = tables(page)["tables-table"]
+    row = next(r for r in listing.rows if r[0].text == "public.hist_grow")
+    assert row[listing.headers.index("growth")].value == str(grown["bytes_delta"])
+    growth_chart = re.search(r'<svg id="chart-growth".*?</svg>', page, re.S)
+    assert growth_chart and "<title>public.hist_grow: +" in growth_chart.group(0)
 
 
 def test_terminal_report_leads_with_what_changed(capsys, baseline: TestDatabase, store_spec: str) -> None:
