@@ -35,7 +35,8 @@ def scan(target: Target, *, limits: SessionLimits | None = None, options: Collec
     ``prisma_fix`` (the schema.prisma change, in the model's and fields' names).
     """
     with connect(target, limits) as conn:
-        snapshot = collect(conn, target.display, options, on_progress=on_progress)
+        snapshot = collect(conn, target.display, options, on_progress=on_progress,
+                           side=lambda: connect(target, limits))
     if on_progress:
         on_progress("checks")
     if not snapshot.ok("statements"):

@@ -19,7 +19,7 @@ from psycopg import errors, sql
 
 from pgdiag import queries
 from pgdiag.collect.frames import to_frame
-from pgdiag.errors import PgdiagError
+from pgdiag.errors import ConnectError, PgdiagError
 from pgdiag.snapshot import CollectorStatus, Snapshot
 from pgdiag.sqltext import quote_ident
 from pgdiag.workload import HIDDEN_TEXT, workload
@@ -35,6 +35,9 @@ STATEMENT_COLLECTORS = ("statements", "statements_info")
 EARLY_COLLECTORS = ("server", "settings", "extensions", "columns")
 COLLECTORS = EARLY_COLLECTORS + STATEMENT_COLLECTORS + tuple(c for c in CATALOG_COLLECTORS
                                                              if c not in EARLY_COLLECTORS)
+# Run on a second session beside the others when the caller offers one: reading every relation's size
+# (one stat() per file) is most of a big catalog's collection time.
+SIDE_COLLECTORS = ("tables",)
 SKIPPED_KINDS = {"utility": "utility", "unparsable": "rejected by the parser", "pgdiag": "pgdiag's own"}
 
 
@@ -50,8 +53,13 @@ class _Skip(Exception):
 
 
 def collect(conn: psycopg.Connection, target_display: str, options: CollectOptions | None = None,
-            on_progress: Callable[[str], None] | None = None, only: tuple[str, ...] = COLLECTORS) -> Snapshot:
-    """Collect the frames named in `only` (default: all) from `conn`, a pgdiag session, into a Snapshot."""
+            on_progress: Callable[[str], None] | None = None, only: tuple[str, ...] = COLLECTORS,
+            side: Callable[[], psycopg.Connection] | None = None) -> Snapshot:
+    """Collect the frames named in `only` (default: all) from `conn`, a pgdiag session, into a Snapshot.
+
+    `side` opens another pgdiag session: the `SIDE_COLLECTORS` then run on it at the same time as
+    the others (on `conn` after them when it cannot be opened).
+    """
     options = options or CollectOptions()
     version_num = conn.info.server_version
     if version_num < MIN_VERSION_NUM:
@@ -62,30 +70,78 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
                 "server_version_num": version_num},
         collected_at=datetime.now(timezone.utc).replace(microsecond=0),
     )
+    names = [n for n in COLLECTORS if n in only]
+    beside = _Beside(side, [n for n in SIDE_COLLECTORS if n in names], snapshot, options,
+                     on_progress) if side else None
     analysis: _Analysis | None = None
-    for name in (n for n in COLLECTORS if n in only):
+    for name in names:
+        if beside is not None and name in beside.names:
+            continue
         if on_progress:
             on_progress(name)
-        started = time.perf_counter()
-        try:
-            frame = _run(conn, name, snapshot, options)
-        except _Skip as skip:
-            snapshot.collectors.append(CollectorStatus(name, "skipped", message=str(skip)))
-            continue
-        except psycopg.Error as exc:
-            snapshot.collectors.append(CollectorStatus(name, "error", seconds=_since(started),
-                                                       message=describe_error(exc)))
-            continue
-        snapshot.frames[name] = frame
-        status = CollectorStatus(name, "ok", rows=len(frame), seconds=_since(started))
-        snapshot.collectors.append(status)
-        if name == "statements":
+        status = _collect_one(conn, name, snapshot, options)
+        snapshot.collectors.append(status)  # later collectors consult earlier ones' status
+        if name == "statements" and status.status == "ok":
             analysis = _Analysis(snapshot, status)
-        else:
-            status.message = _note(name, frame)
+    if beside is not None:
+        done = beside.finish()
+        snapshot.collectors.extend(done.values())
+        for name in beside.names:  # the second session could not be opened: collect here after all
+            if name not in done:
+                snapshot.collectors.append(_collect_one(conn, name, snapshot, options))
     if analysis is not None:
         analysis.finish()
+    snapshot.collectors.sort(key=lambda status: names.index(status.name))
     return snapshot
+
+
+def _collect_one(conn: psycopg.Connection, name: str, snapshot: Snapshot, options: CollectOptions) -> CollectorStatus:
+    """Run collector `name`, keep its frame in `snapshot` and return its status (a failure is a status too)."""
+    started = time.perf_counter()
+    try:
+        frame = _run(conn, name, snapshot, options)
+    except _Skip as skip:
+        return CollectorStatus(name, "skipped", message=str(skip))
+    except psycopg.Error as exc:
+        return CollectorStatus(name, "error", seconds=_since(started), message=describe_error(exc))
+    snapshot.frames[name] = frame
+    note = None if name == "statements" else _note(name, frame)  # the statements note comes from _Analysis
+    return CollectorStatus(name, "ok", rows=len(frame), seconds=_since(started), message=note)
+
+
+class _Beside(threading.Thread):
+    """Runs some collectors on a second session while the main one runs the rest: the server answers both
+    at once, and the slowest catalog query no longer holds up the others."""
+
+    def __init__(self, side: Callable[[], psycopg.Connection], names: list[str], snapshot: Snapshot,
+                 options: CollectOptions, on_progress: Callable[[str], None] | None) -> None:
+        super().__init__(name="pgdiag-beside", daemon=True)
+        self.side, self.names, self.snapshot, self.options = side, names, snapshot, options
+        self.on_progress = on_progress
+        self.statuses: dict[str, CollectorStatus] = {}
+        self.error: BaseException | None = None
+        if names:
+            self.start()
+
+    def run(self) -> None:
+        try:
+            with self.side() as conn:
+                for name in self.names:
+                    if self.on_progress:
+                        self.on_progress(name)
+                    self.statuses[name] = _collect_one(conn, name, self.snapshot, self.options)
+        except ConnectError:  # no second session (e.g. too many connections): the main session takes over
+            return
+        except BaseException as exc:  # handed to the collecting thread, which reports it like any error
+            self.error = exc
+
+    def finish(self) -> dict[str, CollectorStatus]:
+        """Wait for the side collectors; their statuses (none for those that could not run here)."""
+        if self.names:
+            self.join()
+        if self.error is not None:
+            raise self.error
+        return self.statuses
 
 
 class _Analysis(threading.Thread):
