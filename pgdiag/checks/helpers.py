@@ -73,6 +73,11 @@ def exact_duplicates(indexes: pd.DataFrame) -> pd.DataFrame:
     (then the oldest, lowest oid) is kept and every other one is returned.
     """
     valid = indexes[indexes["is_valid"].astype(bool)]
+    # Only indexes that share table, method, key width and leading column can be the same index: narrow
+    # to those with cheap column operations before building full identity keys row by row.
+    leading = valid["attnums"].str[0]
+    valid = valid[valid.assign(_leading=leading).duplicated(["table_oid", "method", "n_key_columns", "_leading"],
+                                                             keep=False)]
     if valid.empty:
         return valid.assign(kept_oid=pd.Series(dtype="int64"))
     key = pd.Series(list(zip(*(valid[column].map(_hashable) for column in IDENTITY))), index=valid.index)

@@ -28,15 +28,14 @@ def key_columns_by_table(snapshot: Snapshot) -> dict[TableName, set[str]]:
     if not indexes.empty:
         unique = indexes[(indexes["is_primary"] | indexes["is_unique"]) & indexes["is_valid"]
                          & ~indexes["has_predicate"] & (indexes["n_key_columns"] == 1)]
-        for row in unique.itertuples():
-            column = list(row.columns)[0]
+        for schema, table, column in zip(unique["schema"], unique["table"], unique["columns"].str[0]):
             if column is not None and not pd.isna(column):
-                keys.setdefault((row.schema, row.table), set()).add(column)
+                keys.setdefault((schema, table), set()).add(column)
     fks = snapshot.frame("foreign_keys")
     if not fks.empty:
-        for row in fks.itertuples():
-            if len(row.columns) == 1:
-                keys.setdefault((row.schema, row.table), set()).add(list(row.columns)[0])
+        single = fks[fks["columns"].str.len() == 1]
+        for schema, table, column in zip(single["schema"], single["table"], single["columns"].str[0]):
+            keys.setdefault((schema, table), set()).add(column)
     return keys
 
 
