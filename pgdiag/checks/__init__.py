@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
@@ -11,6 +9,7 @@ from typing import TYPE_CHECKING
 from pgdiag.checks.base import Check
 from pgdiag.config import Config
 from pgdiag.findings import Finding, severity_rank
+from pgdiag.plugins import discover
 from pgdiag.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -22,16 +21,7 @@ _NOT_CHECKS = {"base", "helpers", "workload_helpers"}
 @cache
 def registry() -> dict[str, type[Check]]:
     """Every check class by id, in catalogue (module name) order."""
-    found: dict[str, type[Check]] = {}
-    for module_info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
-        if module_info.name in _NOT_CHECKS:
-            continue
-        module = importlib.import_module(f"{__name__}.{module_info.name}")
-        for value in vars(module).values():
-            if isinstance(value, type) and issubclass(value, Check) and value is not Check \
-                    and value.__module__ == module.__name__:
-                found[value.id] = value
-    return found
+    return discover(__name__, __path__, Check, _NOT_CHECKS)
 
 
 @dataclass
