@@ -129,12 +129,17 @@ def age_text(age: timedelta) -> str:
 
     >>> age_text(timedelta(seconds=40)), age_text(timedelta(minutes=90)), age_text(timedelta(days=3, hours=6))
     ('40 seconds', '1.5 hours', '3.2 days')
+    >>> age_text(timedelta(seconds=1)), age_text(timedelta(days=1))
+    ('1 second', '1 day')
     """
     seconds = max(age.total_seconds(), 0.0)
-    for unit, size in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if seconds >= size:
-            return f"{seconds / size:.1f} {unit}"
-    return f"{seconds:.0f} seconds"
+            value = f"{seconds / size:.1f}".removesuffix(".0")
+            break
+    else:
+        unit, value = "second", f"{seconds:.0f}"
+    return f"{value} {unit}" + ("" if value == "1" else "s")
 
 
 def finding_groups(findings: list[Finding], keep: set[str] = frozenset()) -> list[FindingGroup]:
