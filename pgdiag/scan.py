@@ -11,6 +11,7 @@ from pgdiag.config import Config
 from pgdiag.dsn import Target
 from pgdiag.planner import Planner
 from pgdiag.session import SessionLimits, connect
+from pgdiag.side_session import SideQueries
 from pgdiag.snapshot import Snapshot
 
 if TYPE_CHECKING:  # the Prisma parser is imported only when a schema is given
@@ -27,16 +28,17 @@ class ScanResult:
 
 def scan(target: Target, *, limits: SessionLimits | None = None, options: CollectOptions | None = None,
          config: Config | None = None, on_progress: Callable[[str], None] | None = None,
-         prisma_schema: PrismaSchema | None = None) -> ScanResult:
+         prisma_schema: PrismaSchema | None = None, side: SideQueries | None = None) -> ScanResult:
     """Collect a snapshot of `target` over one safe session and run the checks on it.
 
     When statements were collected, the checks also get a `Planner` on a second read-only
     session, for what-if costing of index advice. With `prisma_schema`, index findings get their
-    ``prisma_fix`` (the schema.prisma change, in the model's and fields' names).
+    ``prisma_fix`` (the schema.prisma change, in the model's and fields' names). `side` is the second
+    session's catalog queries when the caller started them already (to overlap its own start-up).
     """
+    side = side or SideQueries(target, limits)
     with connect(target, limits) as conn:
-        snapshot = collect(conn, target.display, options, on_progress=on_progress,
-                           side=lambda: connect(target, limits))
+        snapshot = collect(conn, target.display, options, on_progress=on_progress, side=side)
     if on_progress:
         on_progress("checks")
     if not snapshot.ok("statements"):

@@ -46,22 +46,23 @@ def scan(
 ) -> None:
     """Scan a database and report ranked findings with evidence and a fix."""
     from pgdiag import config as config_module
-    from pgdiag.collect import CollectOptions
     from pgdiag.dsn import resolve
-    from pgdiag.notify import check_url
     from pgdiag.prisma.locate import resolve_schema
-    from pgdiag.runs import prepare
-    from pgdiag.scan import scan as run_scan
+    from pgdiag.side_session import SideQueries
     from pgdiag.targets import target_key
 
     config = config_module.load(config_file).with_tenant_column(tenant_column)
-    session_limits, options = limits(statement_timeout, lock_timeout, connect_timeout), \
-        CollectOptions(all_databases=all_databases)
+    session_limits = limits(statement_timeout, lock_timeout, connect_timeout)
     period = keep_period(keep, store)
     if notify_url:
+        from pgdiag.notify import check_url
+
         check_url(notify_url)
     if all_targets:
         from pgdiag.cli.scan_all import scan_all
+        from pgdiag.collect import CollectOptions
+
+        options = CollectOptions(all_databases=all_databases)
 
         if markdown_out or prisma_schema:
             raise typer.BadParameter("--markdown and --prisma-schema do not apply to --all")
@@ -73,10 +74,18 @@ def scan(
     check_destinations(json_out, html_out, markdown_out)
     schema = resolve_schema(prisma_schema)
     target = resolve(dsn)
+    # The slowest catalog query starts on its own session now: the server works on it while the analysis
+    # stack (pandas, the checks) is imported below.
+    side = SideQueries(target, session_limits)
+    from pgdiag.collect import CollectOptions
+    from pgdiag.runs import prepare
+    from pgdiag.scan import scan as run_scan
+
+    options = CollectOptions(all_databases=all_databases)
     with notifying_failure(notify_url, target_key(target)), open_for_scan(store) as history_store:
         with progress(not quiet) as on_progress:
             result = run_scan(target, limits=session_limits, options=options, config=config, prisma_schema=schema,
-                              on_progress=on_progress)
+                              on_progress=on_progress, side=side)
             run, record = prepare(result, key=target_key(target), name=None, config=config, store=history_store,
                                   fail_on=fail_on.value if fail_on else None)
             on_progress("report")

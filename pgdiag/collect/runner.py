@@ -19,7 +19,8 @@ from psycopg import errors, sql
 
 from pgdiag import queries
 from pgdiag.collect.frames import to_frame
-from pgdiag.errors import ConnectError, PgdiagError
+from pgdiag.errors import PgdiagError
+from pgdiag.side_session import RawResult, SideQueries
 from pgdiag.snapshot import CollectorStatus, Snapshot
 from pgdiag.sqltext import quote_ident
 from pgdiag.workload import HIDDEN_TEXT, workload
@@ -35,9 +36,6 @@ STATEMENT_COLLECTORS = ("statements", "statements_info")
 EARLY_COLLECTORS = ("server", "settings", "extensions", "columns")
 COLLECTORS = EARLY_COLLECTORS + STATEMENT_COLLECTORS + tuple(c for c in CATALOG_COLLECTORS
                                                              if c not in EARLY_COLLECTORS)
-# Run on a second session beside the others when the caller offers one: reading every relation's size
-# (one stat() per file) is most of a big catalog's collection time.
-SIDE_COLLECTORS = ("tables",)
 SKIPPED_KINDS = {"utility": "utility", "unparsable": "rejected by the parser", "pgdiag": "pgdiag's own"}
 
 
@@ -54,11 +52,11 @@ class _Skip(Exception):
 
 def collect(conn: psycopg.Connection, target_display: str, options: CollectOptions | None = None,
             on_progress: Callable[[str], None] | None = None, only: tuple[str, ...] = COLLECTORS,
-            side: Callable[[], psycopg.Connection] | None = None) -> Snapshot:
+            side: SideQueries | None = None) -> Snapshot:
     """Collect the frames named in `only` (default: all) from `conn`, a pgdiag session, into a Snapshot.
 
-    `side` opens another pgdiag session: the `SIDE_COLLECTORS` then run on it at the same time as
-    the others (on `conn` after them when it cannot be opened).
+    `side` holds queries already running on a second session (`pgdiag.side_session`); their
+    collectors take its results, or run on `conn` after the others when it could not open.
     """
     options = options or CollectOptions()
     version_num = conn.info.server_version
@@ -71,28 +69,36 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
         collected_at=datetime.now(timezone.utc).replace(microsecond=0),
     )
     names = [n for n in COLLECTORS if n in only]
-    beside = _Beside(side, [n for n in SIDE_COLLECTORS if n in names], snapshot, options,
-                     on_progress) if side else None
+    beside = [n for n in side.names if n in names] if side is not None else []
     analysis: _Analysis | None = None
     for name in names:
-        if beside is not None and name in beside.names:
-            continue
         if on_progress:
             on_progress(name)
+        if name in beside:
+            continue
         status = _collect_one(conn, name, snapshot, options)
         snapshot.collectors.append(status)  # later collectors consult earlier ones' status
         if name == "statements" and status.status == "ok":
             analysis = _Analysis(snapshot, status)
-    if beside is not None:
-        done = beside.finish()
-        snapshot.collectors.extend(done.values())
-        for name in beside.names:  # the second session could not be opened: collect here after all
-            if name not in done:
-                snapshot.collectors.append(_collect_one(conn, name, snapshot, options))
+    if side is not None:
+        results = side.take()
+        for name in beside:  # a result from the side session, else (it did not open) collected here
+            status = _from_raw(name, results[name], snapshot) if name in results else \
+                _collect_one(conn, name, snapshot, options)
+            snapshot.collectors.append(status)
     if analysis is not None:
         analysis.finish()
     snapshot.collectors.sort(key=lambda status: names.index(status.name))
     return snapshot
+
+
+def _from_raw(name: str, raw: RawResult, snapshot: Snapshot) -> CollectorStatus:
+    """The status (and frame, kept in `snapshot`) of a collector whose query ran on the side session."""
+    if raw.error is not None:
+        return CollectorStatus(name, "error", seconds=round(raw.seconds, 4), message=describe_error(raw.error))
+    frame = to_frame(raw.columns, raw.rows)
+    snapshot.frames[name] = frame
+    return CollectorStatus(name, "ok", rows=len(frame), seconds=round(raw.seconds, 4), message=_note(name, frame))
 
 
 def _collect_one(conn: psycopg.Connection, name: str, snapshot: Snapshot, options: CollectOptions) -> CollectorStatus:
@@ -107,41 +113,6 @@ def _collect_one(conn: psycopg.Connection, name: str, snapshot: Snapshot, option
     snapshot.frames[name] = frame
     note = None if name == "statements" else _note(name, frame)  # the statements note comes from _Analysis
     return CollectorStatus(name, "ok", rows=len(frame), seconds=_since(started), message=note)
-
-
-class _Beside(threading.Thread):
-    """Runs some collectors on a second session while the main one runs the rest: the server answers both
-    at once, and the slowest catalog query no longer holds up the others."""
-
-    def __init__(self, side: Callable[[], psycopg.Connection], names: list[str], snapshot: Snapshot,
-                 options: CollectOptions, on_progress: Callable[[str], None] | None) -> None:
-        super().__init__(name="pgdiag-beside", daemon=True)
-        self.side, self.names, self.snapshot, self.options = side, names, snapshot, options
-        self.on_progress = on_progress
-        self.statuses: dict[str, CollectorStatus] = {}
-        self.error: BaseException | None = None
-        if names:
-            self.start()
-
-    def run(self) -> None:
-        try:
-            with self.side() as conn:
-                for name in self.names:
-                    if self.on_progress:
-                        self.on_progress(name)
-                    self.statuses[name] = _collect_one(conn, name, self.snapshot, self.options)
-        except ConnectError:  # no second session (e.g. too many connections): the main session takes over
-            return
-        except BaseException as exc:  # handed to the collecting thread, which reports it like any error
-            self.error = exc
-
-    def finish(self) -> dict[str, CollectorStatus]:
-        """Wait for the side collectors; their statuses (none for those that could not run here)."""
-        if self.names:
-            self.join()
-        if self.error is not None:
-            raise self.error
-        return self.statuses
 
 
 class _Analysis(threading.Thread):

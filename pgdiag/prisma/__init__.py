@@ -8,7 +8,10 @@ of index findings. docs/prisma.md records the decisions.
 
 from __future__ import annotations
 
-from pgdiag.snapshot import Snapshot
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the command line imports this package before the analysis stack (pandas) is needed
+    from pgdiag.snapshot import Snapshot
 
 MIGRATIONS_TABLE = "_prisma_migrations"
 
