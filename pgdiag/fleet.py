@@ -24,7 +24,6 @@ from pgdiag.store import Store
 from pgdiag.targets import RESERVED_NAME, TargetEntry, target_config
 
 
-
 @dataclass(frozen=True)
 class FleetOutputs:
     """Directories for the per-target reports (``<name>.json``, ``<name>.html``) and the index."""

@@ -54,7 +54,6 @@ class TenantIndexMissing(Check):
     requires: ClassVar[tuple[str, ...]] = ("columns", "tables", "indexes", "foreign_keys")
     uses_tenancy: ClassVar[bool] = True
 
-
     def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
         """One finding per tenant table without a leading tenant-column index, largest first."""
         config: TenancyConfig = settings[TENANCY]

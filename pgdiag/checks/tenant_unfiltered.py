@@ -72,7 +72,6 @@ class TenantUnfiltered(Check):
     requires: ClassVar[tuple[str, ...]] = ("statements", "columns", "tables", "foreign_keys")
     uses_tenancy: ClassVar[bool] = True
 
-
     def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
         """One finding per statement and tenant table it leaves unscoped, in workload order (most time first)."""
         config: TenancyConfig = settings[TENANCY]

@@ -72,7 +72,6 @@ class UnusedIndex(Check):
             yield _finding(row, since, exact, age_days, severity)
 
 
-
 def _finding(row: dict[str, Any], since: pd.Timestamp, exact: bool, age_days: float, severity: str) -> Finding:
     """The finding for one unused index: drop it, after checking replicas and rare jobs."""
     index, table = qualified(row["schema"], row["index"]), qualified(row["schema"], row["table"])
