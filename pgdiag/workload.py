@@ -97,10 +97,11 @@ class ColumnIndex:
     """
 
     def __init__(self, columns: pd.DataFrame) -> None:
-        self._by_table: dict[tuple[str, str], frozenset[str]] = {}
+        names: dict[tuple[str, str], set[str]] = {}
         if not columns.empty:
-            for (schema, table), group in columns.groupby(["schema", "table"], sort=False):
-                self._by_table[(str(schema), str(table))] = frozenset(group["column"])
+            for schema, table, column in zip(columns["schema"], columns["table"], columns["column"]):
+                names.setdefault((str(schema), str(table)), set()).add(column)
+        self._by_table = {table: frozenset(columns) for table, columns in names.items()}
 
     def __call__(self, schema: str, table: str) -> Collection[str] | None:
         return self._by_table.get((schema, table))
@@ -134,14 +135,16 @@ def _build(snapshot: Snapshot) -> Workload:
     path, columns = search_path(snapshot), column_index(snapshot)
     analysed = []
     skipped: dict[str, int] = {}
-    for (_, queryid), row in grouped.sort_values("total_exec_time", ascending=False).iterrows():
-        result = parsed(row["query"], path, columns)
+    ordered = grouped.sort_values("total_exec_time", ascending=False)
+    for (_, queryid), text, calls, total_ms, rows, hit, read in zip(
+            ordered.index, *(ordered[c] for c in ("query", "calls", "total_exec_time", "rows", "shared_blks_hit",
+                                                  "shared_blks_read"))):
+        result = parsed(text, path, columns)
         if result.statement is None:
             skipped[result.kind] = skipped.get(result.kind, 0) + 1
             continue
-        ref = StatementRef(queryid=None if pd.isna(queryid) else str(queryid), text=row["query"],
-                           n_params=result.statement.n_params, calls=int(row["calls"]),
-                           total_ms=float(row["total_exec_time"]), rows=int(row["rows"]),
-                           blocks=int(row["shared_blks_hit"] + row["shared_blks_read"]))
+        ref = StatementRef(queryid=None if pd.isna(queryid) else str(queryid), text=text,
+                           n_params=result.statement.n_params, calls=int(calls), total_ms=float(total_ms),
+                           rows=int(rows), blocks=int(hit + read))
         analysed.append(WorkloadStatement(ref, result.statement))
     return Workload(tuple(analysed), total_ms, skipped)

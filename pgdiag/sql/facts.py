@@ -10,12 +10,12 @@ above it, so the builder picks them up when it reaches that query.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Literal
 
 from pglast import ast
-from pglast.visitors import Ancestor, Visitor
 
-QUERY_NODES = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
+QUERY_NODES = frozenset({ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt})
 # Members that hold a condition: a subquery below one of them filters rows (where_subquery).
 CONDITION_MEMBERS = frozenset({"whereClause", "havingClause", "quals", "joinCondition", "condition"})
 AGGREGATING_MEMBERS = frozenset({"targetList", "havingClause"})
@@ -38,7 +38,7 @@ class Nested:
 
 
 @dataclass
-class TreeFacts(Visitor):
+class TreeFacts:
     """Collects, in one pass: the highest ``$n``, the subqueries in expressions (keyed by
     ``id()`` of the query node that contains them) and the queries whose select list or HAVING
     aggregates."""
@@ -47,48 +47,49 @@ class TreeFacts(Visitor):
     nested: dict[int, list[Nested]] = field(default_factory=dict)
     aggregating: set[int] = field(default_factory=set)
 
-    def visit_ParamRef(self, ancestors: Ancestor, node: ast.ParamRef) -> None:
-        """Keep the highest parameter number."""
-        self.max_param = max(self.max_param, node.number or 0)
-
-    def visit_SubLink(self, ancestors: Ancestor, node: ast.SubLink) -> None:
-        """File the subquery under its query, as a condition subquery or a value subquery."""
-        owner, members = _owner(ancestors)
-        context: NestedContext = "where_subquery" if members & CONDITION_MEMBERS else "select_subquery"
-        self.nested.setdefault(id(owner), []).append(Nested(node, context))
-
-    def visit_FuncCall(self, ancestors: Ancestor, node: ast.FuncCall) -> None:
-        """Mark the query as aggregating when an aggregate (not a window call) is in its select
-        list or HAVING."""
-        if node.over is not None:
+    def walk(self, value: ast.Node | tuple, owner: ast.Node | None, members: frozenset[str]) -> None:
+        """Visit `value` and everything below it; `owner` is the nearest query above, `members` the
+        member names on the way down from it."""
+        if isinstance(value, tuple):
+            for item in value:
+                if isinstance(item, (tuple, ast.Node)):
+                    self.walk(item, owner, members)
             return
-        if not (node.agg_star or node.agg_distinct or node.funcname[-1].sval in AGGREGATES):
-            return
-        owner, members = _owner(ancestors)
-        if members & AGGREGATING_MEMBERS:
+        kind = type(value)
+        if kind is ast.ParamRef:
+            self.max_param = max(self.max_param, value.number or 0)
+        elif kind is ast.SubLink:
+            context: NestedContext = "where_subquery" if members & CONDITION_MEMBERS else "select_subquery"
+            self.nested.setdefault(id(owner), []).append(Nested(value, context))
+        elif kind is ast.FuncCall and _aggregate(value) and members & AGGREGATING_MEMBERS:
             self.aggregating.add(id(owner))
+        is_query = kind in QUERY_NODES
+        for member in _child_members(kind):
+            child = getattr(value, member)
+            if isinstance(child, (tuple, ast.Node)):
+                if is_query:
+                    self.walk(child, value, frozenset((member,)))
+                else:
+                    self.walk(child, owner, members | {member})
 
     def nested_in(self, query: ast.Node) -> list[Nested]:
         """The subqueries written in `query`'s own expressions, in text order."""
         return sorted(self.nested.get(id(query), ()), key=lambda n: n.link.location or 0)
 
 
-def _owner(ancestors: Ancestor) -> tuple[ast.Node | None, set[str]]:
-    """The nearest query node above a node, and the member names on the way up to it."""
-    members: set[str] = set()
-    path: Ancestor | None = ancestors
-    while path is not None:
-        if isinstance(path.node, QUERY_NODES):
-            members.add(path.member)
-            return path.node, members
-        if isinstance(path.member, str):
-            members.add(path.member)
-        path = path.parent
-    return None, members
+def _aggregate(call: ast.FuncCall) -> bool:
+    """Whether `call` is an aggregate (not a window call)."""
+    return call.over is None and bool(call.agg_star or call.agg_distinct or call.funcname[-1].sval in AGGREGATES)
+
+
+@cache
+def _child_members(kind: type[ast.Node]) -> tuple[str, ...]:
+    """The members of node type `kind` that can hold nodes (pointers and lists in PostgreSQL's structs)."""
+    return tuple(name for name, slot in kind.__slots__.items() if slot.c_type.endswith("*") and slot.c_type != "char*")
 
 
 def tree_facts(node: ast.Node) -> TreeFacts:
-    """Run the visitor over `node` and return what it found."""
+    """Walk `node`'s tree once and return what it found."""
     facts = TreeFacts()
-    facts(node)
+    facts.walk(node, None, frozenset())
     return facts
