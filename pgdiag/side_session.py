@@ -1,16 +1,21 @@
 """Catalog queries started on a second session as early as possible, before the analysis stack is loaded.
 
-Reading every relation's size (one ``stat()`` per file) is most of a large catalog's collection
-time. Started right after the target is known, on its own pgdiag session (read-only, timeouts,
-``application_name``), that query runs on the server while Python imports pandas and the checks
-and while the main session runs the other collectors. This module imports neither, so the command
-line can start it first. The collector turns the raw rows into frames (`pgdiag.collect`).
+Reading every relation's size (one ``stat()`` per file) and every index's definition is most of a
+large catalog's collection time. Started right after the target is known, on its own pgdiag
+session (read-only, timeouts, ``application_name``), those queries run on the server while Python
+imports pandas and the checks. The plain catalog queries (no parameters, no dependence on another
+collector) wait in one shared queue, most expensive first: this session takes them one by one, and
+the main session, once it has collected what the statement analysis needs, takes from the same queue,
+so two backends share the work and neither idles while the other has a backlog. This module imports
+neither pandas nor the checks, so the command line can start it first. The collector turns the raw
+rows into frames (`pgdiag.collect`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,8 +27,8 @@ from pgdiag.dsn import Target
 from pgdiag.errors import ConnectError
 from pgdiag.session import SessionLimits, connect
 
-# Collectors whose query runs on the side session: plain catalog queries without parameters.
-SIDE_COLLECTORS = ("tables",)
+# Plain catalog collectors, in the order they are taken: the slowest on a large catalog first.
+SHARED_COLLECTORS = ("tables", "indexes", "column_stats", "foreign_keys", "sequences", "policies", "locks")
 
 
 @dataclass(frozen=True)
@@ -37,20 +42,27 @@ class RawResult:
 
 
 class SideQueries(threading.Thread):
-    """Runs the `SIDE_COLLECTORS` queries on a session of their own, in a thread."""
+    """Runs queued catalog queries on a session of its own, in a thread, sharing the queue with the caller."""
 
     def __init__(self, target: Target, limits: SessionLimits | None = None,
-                 names: tuple[str, ...] = SIDE_COLLECTORS) -> None:
+                 names: tuple[str, ...] = SHARED_COLLECTORS) -> None:
         super().__init__(name="pgdiag-side-session", daemon=True)
         self.target, self.limits, self.names = target, limits, names
         self.results: dict[str, RawResult] = {}
         self.failure: BaseException | None = None
+        self._pending = deque(names)
+        self._lock = threading.Lock()
         self.start()
+
+    def claim(self) -> str | None:
+        """The next queued collector, now the caller's to run; None when the queue is empty."""
+        with self._lock:
+            return self._pending.popleft() if self._pending else None
 
     def run(self) -> None:
         try:
             with connect(self.target, self.limits) as conn:
-                for name in self.names:
+                while (name := self.claim()) is not None:
                     self.results[name] = _query(conn, name)
         except ConnectError:  # no second session (e.g. too many connections): the main session takes over
             return
@@ -58,7 +70,7 @@ class SideQueries(threading.Thread):
             self.failure = exc
 
     def take(self) -> dict[str, RawResult]:
-        """Wait for the queries; their results by collector name (none when the session could not open)."""
+        """Wait for this session's queries; their results by collector name."""
         self.join()
         if self.failure is not None:
             raise self.failure

@@ -88,24 +88,28 @@ def test_hidden_statement_texts_are_reported(db: TestDatabase) -> None:
     assert "GRANT pg_read_all_stats TO pgdiag_reader;" in (status.message or "")
 
 
-def test_side_session_collects_the_tables_and_its_absence_costs_nothing(db: TestDatabase) -> None:
-    """Table sizes come from the second session's query when it opens; when it cannot (here: a port
-    nothing listens on), the main session collects them, and the snapshot is the same either way."""
+def test_side_session_shares_the_catalog_queue_and_its_absence_costs_nothing(db: TestDatabase) -> None:
+    """The plain catalog collectors are shared between the second session and the main one, each run
+    once; when the second session cannot open (here: a port nothing listens on), the main session
+    collects them all, and the snapshot is the same either way."""
     from pgdiag.collect import collect
     from pgdiag.dsn import parse
     from pgdiag.session import connect
-    from pgdiag.side_session import SideQueries
+    from pgdiag.side_session import SHARED_COLLECTORS, SideQueries
 
     target = parse(db.dsn)
     side, refused = SideQueries(target), SideQueries(parse(re.sub(r"port=\d+", "port=1", db.dsn)))
     with connect(target) as conn:
         beside = collect(conn, target.display, side=side)
         alone = collect(conn, target.display, side=refused)
-    assert "tables" in side.results and refused.results == {}
+    assert side.results and set(side.results) <= set(SHARED_COLLECTORS) and refused.results == {}
+    assert side.claim() is None and refused.claim() is None
     for snapshot in (beside, alone):
         assert [c.name for c in snapshot.collectors] == list(COLLECTORS)
-        assert snapshot.status("tables").status == "ok" and not snapshot.frame("tables").empty
-    assert set(beside.frame("tables")["table"]) == set(alone.frame("tables")["table"])
+        assert all(snapshot.status(name).status == "ok" for name in SHARED_COLLECTORS)
+        assert not snapshot.frame("tables").empty and not snapshot.frame("indexes").empty
+    for name, key in (("tables", "table"), ("indexes", "index"), ("column_stats", "column")):
+        assert sorted(beside.frame(name)[key]) == sorted(alone.frame(name)[key])
 
 
 def test_statements_left_out_of_analysis_are_counted(db: TestDatabase) -> None:

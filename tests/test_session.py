@@ -32,7 +32,7 @@ def test_scan_session_seen_from_pg_stat_activity(db: TestDatabase) -> None:
     seen: list[tuple] = []
 
     def look(collector: str) -> None:
-        if collector == "tables":
+        if collector == "columns":
             with db.connect() as admin:
                 seen.extend(admin.execute(
                     "SELECT application_name, datname, state FROM pg_stat_activity "

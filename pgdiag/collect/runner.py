@@ -55,8 +55,9 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
             side: SideQueries | None = None) -> Snapshot:
     """Collect the frames named in `only` (default: all) from `conn`, a pgdiag session, into a Snapshot.
 
-    `side` holds queries already running on a second session (`pgdiag.side_session`); their
-    collectors take its results, or run on `conn` after the others when it could not open.
+    `side` is a second session already working through the plain catalog collectors
+    (`pgdiag.side_session`); `conn` collects the rest, then takes from the same queue until it is
+    empty (all of it when the second session could not open).
     """
     options = options or CollectOptions()
     version_num = conn.info.server_version
@@ -69,23 +70,27 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
         collected_at=datetime.now(timezone.utc).replace(microsecond=0),
     )
     names = [n for n in COLLECTORS if n in only]
-    beside = [n for n in side.names if n in names] if side is not None else []
+    shared = [n for n in side.names if n in names] if side is not None else []
     analysis: _Analysis | None = None
     for name in names:
+        if name in shared:
+            continue
         if on_progress:
             on_progress(name)
-        if name in beside:
-            continue
         status = _collect_one(conn, name, snapshot, options)
         snapshot.collectors.append(status)  # later collectors consult earlier ones' status
         if name == "statements" and status.status == "ok":
             analysis = _Analysis(snapshot, status)
     if side is not None:
+        while (name := side.claim()) is not None:  # the side session's queue, shared until it is empty
+            if name in shared:
+                if on_progress:
+                    on_progress(name)
+                snapshot.collectors.append(_collect_one(conn, name, snapshot, options))
         results = side.take()
-        for name in beside:  # a result from the side session, else (it did not open) collected here
-            status = _from_raw(name, results[name], snapshot) if name in results else \
-                _collect_one(conn, name, snapshot, options)
-            snapshot.collectors.append(status)
+        for name in shared:
+            if name in results:
+                snapshot.collectors.append(_from_raw(name, results[name], snapshot))
     if analysis is not None:
         analysis.finish()
     snapshot.collectors.sort(key=lambda status: names.index(status.name))
