@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from pgdiag.cli.memory import cyclic_gc_paused
 from pgdiag.cli.output import (HtmlOption, JsonOption, MarkdownOption, check_destinations, show, terminal_wanted,
                                write_reports)
 from pgdiag.cli.progress import QuietOption, VerboseOption, progress
@@ -74,26 +75,27 @@ def scan(
     check_destinations(json_out, html_out, markdown_out)
     schema = resolve_schema(prisma_schema)
     target = resolve(dsn)
-    # The slowest catalog query starts on its own session now: the server works on it while the analysis
-    # stack (pandas, the checks) is imported below.
-    side = SideQueries(target, session_limits)
-    from pgdiag.collect import CollectOptions
-    from pgdiag.runs import prepare
-    from pgdiag.scan import scan as run_scan
+    with cyclic_gc_paused():
+        # The slowest catalog queries start on their own session now: the server works on them while the
+        # analysis stack (pandas, the checks) is imported below.
+        side = SideQueries(target, session_limits)
+        from pgdiag.collect import CollectOptions
+        from pgdiag.runs import prepare
+        from pgdiag.scan import scan as run_scan
 
-    options = CollectOptions(all_databases=all_databases)
-    with notifying_failure(notify_url, target_key(target)), open_for_scan(store) as history_store:
-        with progress(not quiet) as on_progress:
-            result = run_scan(target, limits=session_limits, options=options, config=config, prisma_schema=schema,
-                              on_progress=on_progress, side=side)
-            run, record = prepare(result, key=target_key(target), name=None, config=config, store=history_store,
-                                  fail_on=fail_on.value if fail_on else None)
-            on_progress("report")
-            write_reports(run.report, json_out, html_out, markdown_out)
-        if terminal_wanted(json_out, markdown_out, quiet):
-            show(run.report, verbose)
-        if history_store is not None:
-            run.snapshot_id = history_store.save(record)
-            apply_retention(history_store, period)
+        options = CollectOptions(all_databases=all_databases)
+        with notifying_failure(notify_url, target_key(target)), open_for_scan(store) as history_store:
+            with progress(not quiet) as on_progress:
+                result = run_scan(target, limits=session_limits, options=options, config=config, prisma_schema=schema,
+                                  on_progress=on_progress, side=side)
+                run, record = prepare(result, key=target_key(target), name=None, config=config, store=history_store,
+                                      fail_on=fail_on.value if fail_on else None)
+                on_progress("report")
+                write_reports(run.report, json_out, html_out, markdown_out)
+            if terminal_wanted(json_out, markdown_out, quiet):
+                show(run.report, verbose)
+            if history_store is not None:
+                run.snapshot_id = history_store.save(record)
+                apply_retention(history_store, period)
     notify(notify_url, [run])
     raise typer.Exit(run.exit_code)
