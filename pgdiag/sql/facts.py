@@ -47,30 +47,32 @@ class TreeFacts:
     nested: dict[int, list[Nested]] = field(default_factory=dict)
     aggregating: set[int] = field(default_factory=set)
 
-    def walk(self, value: ast.Node | tuple, owner: ast.Node | None, members: frozenset[str]) -> None:
-        """Visit `value` and everything below it; `owner` is the nearest query above, `members` the
-        member names on the way down from it."""
-        if isinstance(value, tuple):
-            for item in value:
-                if isinstance(item, (tuple, ast.Node)):
-                    self.walk(item, owner, members)
-            return
-        kind = type(value)
-        if kind is ast.ParamRef:
-            self.max_param = max(self.max_param, value.number or 0)
-        elif kind is ast.SubLink:
-            context: NestedContext = "where_subquery" if members & CONDITION_MEMBERS else "select_subquery"
-            self.nested.setdefault(id(owner), []).append(Nested(value, context))
-        elif kind is ast.FuncCall and _aggregate(value) and members & AGGREGATING_MEMBERS:
-            self.aggregating.add(id(owner))
-        is_query = kind in QUERY_NODES
-        for member in _child_members(kind):
-            child = getattr(value, member)
-            if isinstance(child, (tuple, ast.Node)):
-                if is_query:
-                    self.walk(child, value, frozenset((member,)))
-                else:
-                    self.walk(child, owner, members | {member})
+    def walk(self, root: ast.Node) -> None:
+        """Visit `root` and everything below it, keeping for each node the nearest query above it and
+        the member names on the way down from that query (with a stack, not recursion: generated SQL
+        can nest expressions thousands deep)."""
+        pending: list[tuple[ast.Node | tuple, ast.Node | None, frozenset[str]]] = [(root, None, frozenset())]
+        while pending:
+            value, owner, members = pending.pop()
+            if isinstance(value, tuple):
+                pending.extend((item, owner, members) for item in value if isinstance(item, (tuple, ast.Node)))
+                continue
+            kind = type(value)
+            if kind is ast.ParamRef:
+                self.max_param = max(self.max_param, value.number or 0)
+            elif kind is ast.SubLink:
+                context: NestedContext = "where_subquery" if members & CONDITION_MEMBERS else "select_subquery"
+                self.nested.setdefault(id(owner), []).append(Nested(value, context))
+            elif kind is ast.FuncCall and _aggregate(value) and members & AGGREGATING_MEMBERS:
+                self.aggregating.add(id(owner))
+            is_query = kind in QUERY_NODES
+            for member in _child_members(kind):
+                child = getattr(value, member)
+                if isinstance(child, (tuple, ast.Node)):
+                    if is_query:
+                        pending.append((child, value, frozenset((member,))))
+                    else:
+                        pending.append((child, owner, members | {member}))
 
     def nested_in(self, query: ast.Node) -> list[Nested]:
         """The subqueries written in `query`'s own expressions, in text order."""
@@ -91,5 +93,5 @@ def _child_members(kind: type[ast.Node]) -> tuple[str, ...]:
 def tree_facts(node: ast.Node) -> TreeFacts:
     """Walk `node`'s tree once and return what it found."""
     facts = TreeFacts()
-    facts.walk(node, None, frozenset())
+    facts.walk(node)
     return facts

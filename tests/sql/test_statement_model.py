@@ -631,3 +631,16 @@ def assert_consistent(statement: Statement, text: str) -> None:
     for block in statement.blocks:
         assert all(0 <= p.ref < len(statement.refs) for p in block.predicates)
         assert all(j.left_ref != j.right_ref for j in block.joins)
+
+
+def test_expressions_nested_thousands_deep_are_analysed() -> None:
+    """Generated SQL can chain an operator thousands of times (a left-deep tree as deep as it is long);
+    the analysis walks it without running out of stack, and still finds the highest parameter and the
+    subquery at the bottom."""
+    terms = " || ".join(f"${n}" for n in range(1, 3001))
+    text = (f'SELECT {terms} FROM "Ticket" t WHERE t."organizationId" = '
+            '(SELECT "organizationId" FROM "Client" WHERE "id" = $3001)')
+    analysis = analyze(text, ("public",))
+    assert analysis.kind == "ok" and analysis.statement is not None
+    assert analysis.statement.n_params == 3001
+    assert [ref.table for ref in analysis.statement.refs] == ["Ticket", "Client"]
