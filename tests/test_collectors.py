@@ -13,6 +13,7 @@ import pytest
 from pgdiag import planner, queries
 from pgdiag.collect.runner import COLLECTORS
 from pgdiag.errors import PgdiagError
+from pgdiag.workload import workload
 from pgdiag.explain import run as explain_run
 from pgdiag.snapshot import Snapshot
 from tests.cli_helpers import invoke
@@ -97,6 +98,7 @@ def test_side_session_shares_the_catalog_queue_and_its_absence_costs_nothing(db:
     from pgdiag.session import connect
     from pgdiag.side_session import SHARED_COLLECTORS, SideQueries
 
+    db.execute("CREATE TABLE IF NOT EXISTS coll_shared (id int PRIMARY KEY, v text)")
     target = parse(db.dsn)
     side, refused = SideQueries(target), SideQueries(parse(re.sub(r"port=\d+", "port=1", db.dsn)))
     with connect(target) as conn:
@@ -121,6 +123,21 @@ def test_statements_left_out_of_analysis_are_counted(db: TestDatabase) -> None:
     assert status is not None and status.status == "ok"
     match = re.search(r"(\d+) statements not analysed \((\d+) utility\)", status.message or "")
     assert match and int(match.group(1)) == int(match.group(2)) >= 3, status.message
+
+
+def test_statements_too_deep_to_analyse_are_counted_and_long_unions_analysed(db: TestDatabase) -> None:
+    """One statement nested too deep for the statement model is left out and counted, not fatal to the
+    scan; a UNION ALL of a thousand branches (a tree as deep) is analysed."""
+    db.reset_statements()
+    db.execute("CREATE TABLE IF NOT EXISTS coll_deep (id int, a int, b int)",
+               "SELECT 1 FROM coll_deep WHERE " + "(a = 1 OR " * 1200 + "b = 2" + ")" * 1200,
+               " UNION ALL ".join(["SELECT id FROM coll_deep"] * 1000))
+    result = run_scan(db)
+    status = result.snapshot.status("statements")
+    assert status is not None and status.status == "ok"
+    assert re.search(r"\b1 nested too deeply to analyse\b", status.message or ""), status.message
+    unions = [s for s in workload(result.snapshot).statements if s.ref.text.count("UNION ALL") == 999]
+    assert len(unions) == 1 and len(unions[0].statement.refs) == 1000
 
 
 def test_locked_relations_are_not_sized_and_nothing_waits(db: TestDatabase) -> None:

@@ -36,7 +36,8 @@ STATEMENT_COLLECTORS = ("statements", "statements_info")
 EARLY_COLLECTORS = ("server", "settings", "extensions", "columns")
 COLLECTORS = EARLY_COLLECTORS + STATEMENT_COLLECTORS + tuple(c for c in CATALOG_COLLECTORS
                                                              if c not in EARLY_COLLECTORS)
-SKIPPED_KINDS = {"utility": "utility", "unparsable": "rejected by the parser", "pgdiag": "pgdiag's own"}
+SKIPPED_KINDS = {"utility": "utility", "unparsable": "rejected by the parser", "pgdiag": "pgdiag's own",
+                 "too_deep": "nested too deeply to analyse"}
 
 
 @dataclass(frozen=True)

@@ -36,7 +36,8 @@ def analyze(text: str, search_path: tuple[str, ...], columns: ColumnLookup | Non
 
     Unqualified table names resolve through `search_path` (the first schema `columns` knows the
     table in); `columns` also tells which table an unqualified column belongs to when several
-    are joined. pgdiag's own statements (the ``/* pgdiag */`` marker) are kind "pgdiag".
+    are joined. pgdiag's own statements (the ``/* pgdiag */`` marker) are kind "pgdiag"; a statement
+    nested deeper than Python's recursion limit allows the model to follow is "too_deep".
     """
     if MARKER in text:
         return Analysis("pgdiag")
@@ -50,9 +51,12 @@ def analyze(text: str, search_path: tuple[str, ...], columns: ColumnLookup | Non
     command = COMMANDS.get(type(node))
     if command is None:
         return Analysis("utility")
-    facts = tree_facts(node)
-    builder = Builder(facts, search_path, columns)
-    builder.query(node, None, "top", None, {})
+    try:
+        facts = tree_facts(node)
+        builder = Builder(facts, search_path, columns)
+        builder.query(node, None, "top", None, {})
+    except RecursionError:  # e.g. subqueries or ORs nested a thousand deep: one statement must not sink the scan
+        return Analysis("too_deep", error="nested too deeply to analyse")
     statement = Statement(text=text, command=command, refs=tuple(builder.refs), blocks=builder.frozen_blocks(),
                           writes_data=builder.writes_data, n_params=facts.max_param)
     return Analysis("ok", statement=statement)

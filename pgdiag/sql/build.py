@@ -624,12 +624,15 @@ def _output_name(target: ast.ResTarget) -> str | None:
 
 
 def _branches(node: ast.SelectStmt, op: SetOperation, all_: bool) -> Iterator[ast.Node]:
-    """The operands of a chain of the same set operation (``a UNION b UNION c`` gives three)."""
-    for side in (node.larg, node.rarg):
+    """The operands of a chain of the same set operation (``a UNION b UNION c`` gives three), left to
+    right; a chain of thousands of branches is a tree as deep, so it is walked with a stack."""
+    pending = [node.rarg, node.larg]
+    while pending:
+        side = pending.pop()
         if isinstance(side, ast.SelectStmt) and side.op == op and bool(side.all) == all_ \
                 and not side.sortClause and side.limitCount is None and side.limitOffset is None \
                 and side.withClause is None:
-            yield from _branches(side, op, all_)
+            pending += (side.rarg, side.larg)
         else:
             yield side
 

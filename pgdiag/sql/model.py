@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Kind = Literal["ok", "pgdiag", "utility", "unparsable"]
+Kind = Literal["ok", "pgdiag", "utility", "unparsable", "too_deep"]
 Command = Literal["select", "insert", "update", "delete", "merge"]
 Role = Literal["read", "insert_target", "update_target", "delete_target", "merge_target"]
 Context = Literal["top", "cte", "from_subquery", "where_subquery", "select_subquery", "set_branch", "insert_select"]
@@ -192,7 +192,7 @@ class Statement:
 @dataclass(frozen=True)
 class Analysis:
     """What `analyze` made of a text: its kind, the statement when kind is "ok", the parser's error
-    when it is "unparsable"."""
+    when it is "unparsable" (or why not when it is "too_deep")."""
 
     kind: Kind
     statement: Statement | None = None

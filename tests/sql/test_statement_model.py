@@ -644,3 +644,18 @@ def test_expressions_nested_thousands_deep_are_analysed() -> None:
     assert analysis.kind == "ok" and analysis.statement is not None
     assert analysis.statement.n_params == 3001
     assert [ref.table for ref in analysis.statement.refs] == ["Ticket", "Client"]
+
+
+def test_a_union_of_a_thousand_branches_is_one_block_per_branch() -> None:
+    """Generated reports union one SELECT per partition or tenant schema; the chain is a tree as deep as it
+    is long, and every branch is still a block of its own, in text order."""
+    text = " UNION ALL ".join(f'SELECT "id" FROM "T{n}"' for n in range(1500))
+    analysis = analyze(text, ("public",))
+    assert analysis.kind == "ok" and analysis.statement is not None
+    assert [ref.table for ref in analysis.statement.refs] == [f"T{n}" for n in range(1500)]
+
+
+def test_a_statement_nested_too_deep_is_left_out_not_fatal() -> None:
+    nested = "SELECT 1 FROM t WHERE " + "(a = $1 OR " * 1500 + "b = $2" + ")" * 1500
+    analysis = analyze(nested, ("public",))
+    assert (analysis.kind, analysis.statement, analysis.error) == ("too_deep", None, "nested too deeply to analyse")
