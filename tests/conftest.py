@@ -7,11 +7,25 @@ from typing import Iterator
 
 import pytest
 
+import pgdiag.checks
 from pgdiag.dsn import parse
 from pgdiag.scan import ScanResult, scan
 from tests.pg import Backend, TestDatabase, create_database, discover_backends, drop_database
 
 BACKENDS = discover_backends()
+
+
+@pytest.fixture(autouse=True)
+def check_failures_raise(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In tests a failing check raises: pgdiag lists it as not run and carries on, which would let a broken
+    check pass a test that expects it to stay silent. Tests of that listing opt out with the
+    ``check_failures_reported`` marker."""
+    if request.node.get_closest_marker("check_failures_reported") is None:
+        monkeypatch.setattr(pgdiag.checks, "_failure", _raise)
+
+
+def _raise(exc: Exception) -> str:
+    raise exc
 
 
 @pytest.fixture(scope="session", params=BACKENDS, ids=[b.label for b in BACKENDS])

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
+import psycopg
 
 from pgdiag.advice.candidates import Candidate, StatementRef
 from pgdiag.planner import PlanCost, Planner
@@ -52,14 +53,21 @@ class Proof:
 
 
 def prove(candidate: Candidate, planner: Planner) -> Proof:
-    """Cost every statement of `candidate` with and without a hypothetical index (hypopg)."""
+    """Cost every statement of `candidate` with and without a hypothetical index (hypopg).
+
+    An index PostgreSQL cannot build (a column type without a btree operator class, such as ``box``)
+    helps no statement: the proof is empty.
+    """
     proof = Proof(candidate, validated=True)
     for statement in candidate.statements:
         before = _plan(planner, statement)
         if before is None:
             continue
-        with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns)) as name:
-            after = _plan(planner, statement)
+        try:
+            with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns)) as name:
+                after = _plan(planner, statement)
+        except psycopg.Error:
+            return Proof(candidate, validated=True)
         if after is not None:
             proof.costs.append(StatementCost(statement, before.total_cost, after.total_cost,
                                              name in after.index_names()))

@@ -6,7 +6,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
+import psycopg
+
 from pgdiag.checks.base import Check
+from pgdiag.collect.runner import describe_error
+from pgdiag.crashlog import write_crash_log
 from pgdiag.config import Config
 from pgdiag.findings import Finding, severity_rank
 from pgdiag.plugins import discover
@@ -35,6 +39,9 @@ class CheckRun:
 def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planner | None = None) -> CheckRun:
     """Run every enabled check whose collectors succeeded; sort findings worst first, stable within a check.
 
+    A check that fails (the database refuses its what-if costing, or a bug in pgdiag) is listed in
+    `CheckRun.not_run` with why, and the others still report.
+
     `planner` gives checks what-if costing on the live database; without it (a stored snapshot)
     they fall back to estimates.
     """
@@ -48,6 +55,19 @@ def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planne
             result.not_run[check_id] = f"needs collector(s) {', '.join(missing)}"
             continue
         settings = check_class.settings(config.overrides(check_id))
-        result.findings.extend(check_class(planner).run(snapshot, settings))
+        try:
+            result.findings.extend(check_class(planner).run(snapshot, settings))
+        except Exception as exc:  # one check's failure must not cost the report every other check's findings
+            result.not_run[check_id] = _failure(exc)
     result.findings.sort(key=lambda f: severity_rank(f.severity))
     return result
+
+
+def _failure(exc: Exception) -> str:
+    """Why a check failed, in one line: the database's message, or for a bug the log with its traceback."""
+    if isinstance(exc, psycopg.Error):
+        return f"failed: {describe_error(exc)}"
+    try:
+        return f"failed with an internal error (a bug in pgdiag); details in {write_crash_log()}"
+    except OSError:
+        return f"failed with an internal error (a bug in pgdiag): {type(exc).__name__}"
