@@ -8,6 +8,7 @@ database, a corrupt or non-SQLite file) is refused with a one-line error and lef
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
@@ -19,6 +20,7 @@ from pgdiag.store.sqlfiles import statement
 
 APPLICATION_ID = 1885823079  # 'pgdg'
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
+BUSY_WAIT_S = 30.0  # as configure_connection's busy_timeout
 
 
 class SqliteStore(Store):
@@ -61,8 +63,22 @@ class SqliteStore(Store):
             raise StoreError(f"{self.path} is an empty file, not a pgdiag store yet: "
                              "run `pgdiag scan --store` to fill it")
         with self._errors("create"):
-            self._script("prepare_new_file")
+            self._prepare_new_file()
         self._initialise()
+
+    def _prepare_new_file(self) -> None:
+        """Apply the settings a new file needs. Switching it to write-ahead logging takes a lock SQLite
+        does not wait for (busy_timeout does not apply): when another pgdiag prepares the same new file
+        at that moment (nightly jobs started together), try again until it is done."""
+        deadline = time.monotonic() + BUSY_WAIT_S
+        while True:
+            try:
+                self._script("prepare_new_file")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
 
     def _initialise(self) -> None:
         """Create or migrate the schema in one IMMEDIATE transaction (a second process waits, then finds it done)."""
