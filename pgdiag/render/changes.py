@@ -29,7 +29,7 @@ def print_changes(comparison: Comparison, console: Console) -> None:
             d = regression.delta
             console.print(f"    query {escape(d.queryid)}: {d.mean_ms_before or 0:,.2f} → {d.mean_ms_after:,.2f} ms "
                           f"per call (+{regression.change_percent:,.0f} %) over {d.calls_delta:,} calls, "
-                          f"+{regression.added_ms / 1000:,.1f} s: {escape(_one_line(d.text or ''))}")
+                          f"+{regression.added_ms / 1000:,.1f} s: {escape(one_line(d.text or ''))}")
     if comparison.statements:
         table = Table(title="Busiest statements since the baseline", title_justify="left", expand=False)
         for column in ("queryid", "calls", "total ms", "mean ms before", "mean ms since", "statement"):
@@ -37,13 +37,13 @@ def print_changes(comparison: Comparison, console: Console) -> None:
         for d in comparison.statements[:LISTED]:
             before = f"{d.mean_ms_before:,.2f}" if d.mean_ms_before is not None else "new"
             table.add_row(escape(d.queryid), f"{d.calls_delta:,}", f"{d.total_ms_delta:,.1f}", before,
-                          f"{d.mean_ms_after:,.2f}", escape(_one_line(d.text or "")))
+                          f"{d.mean_ms_after:,.2f}", escape(one_line(d.text or "")))
         console.print(table)
     if comparison.tables:
         console.print("  [bold]Table growth[/bold]")
         for t in comparison.tables[:LISTED]:
             before = human_bytes(t.bytes_before) if t.bytes_before is not None else "new"
-            console.print(f"    {escape(t.schema)}.{escape(t.table)}: {_signed_bytes(t.bytes_delta)} "
+            console.print(f"    {escape(t.schema)}.{escape(t.table)}: {signed_bytes(t.bytes_delta)} "
                           f"({before} → {human_bytes(t.bytes_after)})")
     if comparison.not_compared:
         console.print(f"  [dim]not compared (ran in one of the two scans only): "
@@ -85,7 +85,8 @@ def human_bytes(value: int) -> str:
     return f"{int(size)} B" if unit == 0 else f"{size:,.1f} {units[unit]}"
 
 
-def _signed_bytes(value: int) -> str:
+def signed_bytes(value: int) -> str:
+    """A size change with its sign, e.g. ``+1.5 MiB``."""
     return ("+" if value >= 0 else "−") + human_bytes(abs(value))
 
 
@@ -100,6 +101,7 @@ def _findings(console: Console, heading: str, findings: list[Finding]) -> None:
         console.print(f"    … and {len(findings) - LISTED} more")
 
 
-def _one_line(text: str) -> str:
+def one_line(text: str) -> str:
+    """A statement folded onto one line and cut to TEXT_WIDTH characters."""
     folded = " ".join(text.split())
     return folded if len(folded) <= TEXT_WIDTH else folded[: TEXT_WIDTH - 1] + "…"

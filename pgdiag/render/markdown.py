@@ -1,4 +1,5 @@
-"""Markdown for pull-request comments and chat: the summary, the worst findings with their fix, what is missing.
+"""Markdown for pull-request comments and chat: the summary, what changed since the last snapshot (with a
+store), the worst findings with their fix, what is missing.
 
 Text from the database (query texts, names) is hostile here too: it goes into fenced code blocks
 whose fence is longer than any backtick run inside, or is escaped so it cannot open a link, an
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 import re
 
+from pgdiag.compare import Comparison
 from pgdiag.findings import Finding
+from pgdiag.render.changes import LISTED, basis_notes, changes_line, one_line, signed_bytes
 from pgdiag.report import Report
 
 TOP_FINDINGS = 10
 TABLE_ROWS = 25
 STATEMENT_CHARS = 2000
+TABLE_GROWTH_ROWS = 5
 # What can start markup mid-line: code, emphasis, links and images (through "["), table cells, strikethrough.
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
@@ -30,6 +34,8 @@ def render_markdown(report: Report) -> str:
              f"{report.snapshot.collected_at:%Y-%m-%d %H:%M} UTC",
              ""]
     lines += _missing(report)
+    if report.comparison is not None:
+        lines += _changes(report.comparison)
     if not report.findings:
         lines.append("No findings.")
         return "\n".join(lines) + "\n"
@@ -42,6 +48,34 @@ def render_markdown(report: Report) -> str:
     for number, finding in enumerate(report.findings[:TOP_FINDINGS], 1):
         lines += _finding(number, finding)
     return "\n".join(lines) + "\n"
+
+
+def _changes(comparison: Comparison) -> list[str]:
+    """What changed since the baseline snapshot: new and resolved findings, regressions, table growth."""
+    lines = [f"### Since snapshot {comparison.baseline_id} ({comparison.baseline_collected_at:%Y-%m-%d %H:%M} UTC): "
+             f"{changes_line(comparison)}", ""]
+    notes = basis_notes(comparison)
+    lines += [f"> {escape(note)}" for note in notes] + ([""] if notes else [])
+    for heading, findings in (("New findings", comparison.new), ("Resolved findings", comparison.resolved)):
+        if findings:
+            lines += [f"**{heading}** ({len(findings)})", ""]
+            lines += [f"- **{f.severity}** `{f.check}` {escape(f.title)}" for f in findings[:LISTED]]
+            lines += [f"- …and {len(findings) - LISTED} more"] if len(findings) > LISTED else []
+            lines.append("")
+    if comparison.regressions:
+        lines += [f"**Regressions** ({len(comparison.regressions)}): slower per call than before the baseline", ""]
+        for regression in comparison.regressions[:LISTED]:
+            d = regression.delta
+            lines.append(f"- {d.mean_ms_before or 0:,.2f} → {d.mean_ms_after:,.2f} ms per call "
+                         f"(+{regression.change_percent:,.0f} %) over {d.calls_delta:,} calls, "
+                         f"+{regression.added_ms / 1000:,.1f} s: {escape(one_line(d.text or ''))}")
+        lines.append("")
+    if comparison.tables:
+        lines += ["**Table growth**", ""]
+        lines += [f"- {escape(t.schema)}.{escape(t.table)}: {signed_bytes(t.bytes_delta)}"
+                  for t in comparison.tables[:TABLE_GROWTH_ROWS]]
+        lines.append("")
+    return lines
 
 
 def _missing(report: Report) -> list[str]:

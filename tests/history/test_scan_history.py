@@ -153,6 +153,28 @@ def test_terminal_report_leads_with_what_changed(capsys, baseline: TestDatabase,
     assert "Resolved findings (1)" in outcome.out and "duplicate_index" in outcome.out[changes:]
 
 
+def test_markdown_leads_with_what_changed(capsys, baseline: TestDatabase, store_spec: str, tmp_path: Path) -> None:
+    """The nightly chat message (--markdown with --store) says what changed before it lists the findings:
+    the resolved duplicate index, the new table without a key, the regression and the growth."""
+    scan_json(capsys, baseline, store_spec)
+    baseline.replay(SLOW, [(SLOW_AFTER_S,)] * SLOW_CALLS)
+    baseline.execute("DROP INDEX hist_dup_code_b", "CREATE TABLE hist_new (v int)",
+                     "INSERT INTO hist_grow SELECT g, repeat('x', 200) FROM generate_series(1, 5000) g")
+    markdown = tmp_path / "nightly.md"
+    outcome = invoke(capsys, "scan", "-d", baseline.dsn, "--store", store_spec, "--markdown", str(markdown))
+    assert outcome.code == 0, outcome.err
+    text = markdown.read_text(encoding="utf-8")
+    since = text.index("### Since snapshot ")
+    assert since < text.index("| # | severity | check | finding |")
+    assert re.search(r"### Since snapshot \d+ \(\d{4}-\d\d-\d\d \d\d:\d\d UTC\): [1-9]\d* new, 1 resolved, "
+                     r"1 regression\n", text)
+    changes = text[since:text.index("| # | severity | check | finding |")]
+    assert "**Resolved findings** (1)" in changes and "`duplicate_index`" in changes
+    assert re.search(r"- \*\*\w+\*\* `no_primary_key` .*hist\\_new", changes)
+    assert re.search(r"per call \(\+\d+ %\) over 50 calls, \+[\d.]+ s: SELECT pg\\_sleep\(\$1\)", changes)
+    assert re.search(r"- public\.hist\\_grow: \+[\d.]+ (KiB|MiB)", changes)
+
+
 def test_reset_between_scans_gives_no_negative_deltas_and_is_reported(
         capsys, baseline: TestDatabase, store_spec: str) -> None:
     """pg_stat_statements_reset() between the scans: statements count from the reset (the counted statement
