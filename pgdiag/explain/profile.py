@@ -5,7 +5,7 @@ The command line and the tests both call `profile`; renderers turn its `Profile`
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -22,6 +22,7 @@ from pgdiag.explain.plan import Plan, PlanNode, build_plan
 from pgdiag.explain.run import ExplainRequest, ExplainRun, run_explain
 from pgdiag.explain.source import statement_by_queryid
 from pgdiag.explain.statement import CheckedStatement, check_statement
+from pgdiag.explain.volatility import unsafe_calls
 from pgdiag.findings import Finding, QueryRef, severity_rank
 from pgdiag.planner import Planner
 from pgdiag.session import SessionLimits, connect
@@ -88,8 +89,14 @@ def profile(target: Target, *, text: str | None = None, queryid: int | None = No
         if queryid is not None:
             text = statement_by_queryid(conn, snapshot, queryid)
         checked = check_statement(text or "", search_path(snapshot), column_index(snapshot))
-        request = _request(checked, options)
+        unsafe = unsafe_calls(conn, checked.functions) if options.analyze and not options.allow_writes else []
+        request = _request(checked, replace(options, analyze=False) if unsafe else options)
         run = run_explain(conn, request, limits.statement_timeout_ms / 1000)
+    if unsafe and not request.generic:
+        run.notes.append(f"the statement calls volatile function(s) {', '.join(unsafe)}: what they do outside the "
+                         "transaction (end sessions, notify, take advisory locks, reset statistics…) a rollback "
+                         "does not undo, so it was planned, not run (estimates only). Add --allow-writes to run "
+                         "it anyway in a transaction that is rolled back")
     if checked.writes and run.analyzed:
         run.notes.append("the statement changes data: it ran in a read-write transaction that was rolled back, "
                          "so its changes were undone (a sequence advanced by nextval stays advanced)")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pglast
 from pglast import ast
 from pglast.parser import ParseError
+from pglast.visitors import Ancestor, Visitor
 
 from pgdiag.errors import PgdiagError
 from pgdiag.queries import MARKER
@@ -25,11 +26,13 @@ EXPLAINABLE = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, a
 
 @dataclass(frozen=True)
 class CheckedStatement:
-    """The statement to explain: its text, its model (None when pglast cannot parse it), its parameters."""
+    """The statement to explain: its text, its model (None when pglast cannot parse it), its parameters, and
+    the functions it calls by name as (schema or "", name)."""
 
     text: str
     model: Statement | None
     n_params: int
+    functions: tuple[tuple[str, str], ...] = ()
 
     @property
     def writes(self) -> bool:
@@ -66,4 +69,23 @@ def check_statement(text: str, search_path: tuple[str, ...], columns: ColumnLook
     # The marker makes `analyze` skip a text as pgdiag's own; a statement copied from pgdiag's output is the user's.
     analysis = analyze(text.replace(MARKER, "/* */"), search_path, columns)
     model = analysis.statement
-    return CheckedStatement(text, model, model.n_params if model is not None else 0)
+    return CheckedStatement(text, model, model.n_params if model is not None else 0, _called(node))
+
+
+class _Calls(Visitor):
+    """Collects the names of the functions a parse tree calls."""
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[str, str], None] = {}
+
+    def visit_FuncCall(self, ancestors: Ancestor, node: ast.FuncCall) -> None:
+        names = [part.sval for part in node.funcname if isinstance(part, ast.String)]
+        if names:
+            self.found[(names[-2] if len(names) > 1 else "", names[-1])] = None
+
+
+def _called(node: ast.Node) -> tuple[tuple[str, str], ...]:
+    """The functions `node` calls, as (schema or "", name), in the order first met."""
+    calls = _Calls()
+    calls(node)
+    return tuple(calls.found)

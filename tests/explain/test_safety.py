@@ -90,6 +90,33 @@ def test_writes_pglast_cannot_see_are_refused_by_the_read_only_transaction(capsy
     assert_one_line_error(outcome, "read-only transaction")
 
 
+def test_a_volatile_function_with_effects_beyond_the_transaction_is_planned_not_run(
+        capsys, accounts: TestDatabase) -> None:
+    """pg_terminate_backend ends another session whatever the rollback does: pgdiag plans the statement
+    without running it and says why; the other session survives."""
+    with accounts.connect() as victim:
+        pid = victim.info.backend_pid
+        doc = explain_json(capsys, accounts, f"SELECT pg_terminate_backend({pid}) FROM accounts WHERE id = 1")
+        assert doc["analyzed"] is False and "Actual Rows" not in doc["plan"][0]["Plan"]
+        [note] = [n for n in doc["notes"] if "volatile function(s)" in n]
+        assert "pg_catalog.pg_terminate_backend" in note and "--allow-writes" in note
+        assert victim.execute("SELECT 1").fetchone() == (1,)
+
+
+def test_user_functions_are_volatile_unless_declared_and_the_flag_runs_them(capsys, accounts: TestDatabase) -> None:
+    """A function declared without a volatility is VOLATILE: planned only, until --allow-writes; harmless
+    volatile built-ins (random) and STABLE functions are still run."""
+    accounts.execute("CREATE OR REPLACE FUNCTION bonus(int) RETURNS int LANGUAGE sql AS 'SELECT $1 * 2'",
+                     "CREATE OR REPLACE FUNCTION bonus_stable(int) RETURNS int LANGUAGE sql STABLE AS 'SELECT $1 * 2'")
+    planned = explain_json(capsys, accounts, "SELECT public.bonus(balance) FROM accounts")
+    assert planned["analyzed"] is False and any("public.bonus" in n for n in planned["notes"])
+    ran = explain_json(capsys, accounts, "--allow-writes", "SELECT public.bonus(balance) FROM accounts")
+    assert ran["analyzed"] is True
+    for harmless in ("SELECT random() FROM accounts", "SELECT bonus_stable(balance) FROM accounts"):
+        doc = explain_json(capsys, accounts, harmless)
+        assert doc["analyzed"] is True and not any("volatile" in n for n in doc["notes"]), harmless
+
+
 def test_no_analyze_plans_a_write_without_running_it(capsys, accounts: TestDatabase) -> None:
     before = count(accounts)
     doc = explain_json(capsys, accounts, "--no-analyze", "DELETE FROM accounts")
