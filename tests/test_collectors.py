@@ -140,6 +140,24 @@ def test_statements_too_deep_to_analyse_are_counted_and_long_unions_analysed(db:
     assert len(unions) == 1 and len(unions[0].statement.refs) == 1000
 
 
+def test_passwords_in_utility_statements_never_leave_the_collector(db: TestDatabase, tmp_path: Path) -> None:
+    """pg_stat_statements keeps utility statements as written, passwords included: the scan's frames, JSON,
+    HTML and Markdown hold the statement with the password hidden."""
+    db.reset_statements()
+    db.execute("DROP ROLE IF EXISTS coll_pw", "CREATE ROLE coll_pw", "ALTER ROLE coll_pw PASSWORD 'S3cretPw'")
+    result = run_scan(db)
+    texts = list(result.snapshot.frame("statements")["query"])
+    assert "ALTER ROLE coll_pw PASSWORD '***'" in texts
+    assert not [text for text in texts if "S3cretPw" in text]
+    from pgdiag.cli import run
+
+    outputs = [tmp_path / "r.json", tmp_path / "r.html", tmp_path / "r.md"]
+    assert run(["scan", "-d", db.dsn, "--json", str(outputs[0]), "--html", str(outputs[1]),
+                "--markdown", str(outputs[2])]) in (0, 1)
+    page = outputs[1].read_text(encoding="utf-8")
+    assert "coll_pw" in page and all("S3cretPw" not in path.read_text(encoding="utf-8") for path in outputs)
+
+
 def test_locked_relations_are_not_sized_and_nothing_waits(db: TestDatabase) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS coll_locked (id serial PRIMARY KEY, v text)")
     holder = db.connect()

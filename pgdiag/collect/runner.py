@@ -22,6 +22,7 @@ from pgdiag.collect.frames import to_frame
 from pgdiag.errors import PgdiagError
 from pgdiag.side_session import RawResult, SideQueries
 from pgdiag.snapshot import CollectorStatus, Snapshot
+from pgdiag.statement_secrets import hide_secrets
 from pgdiag.sqltext import quote_ident
 from pgdiag.workload import HIDDEN_TEXT, workload
 
@@ -156,6 +157,8 @@ def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot, options: Colle
         with conn.cursor() as cur:
             cur.execute(query)
             frame = to_frame([(d.name, d.type_code) for d in cur.description or []], cur.fetchall())
+        if name == "statements" and not frame.empty:  # utility statements keep their literals, passwords too
+            frame["query"] = frame["query"].map(hide_secrets, na_action="ignore")
     except errors.ObjectNotInPrerequisiteState as exc:
         if name in STATEMENT_COLLECTORS:
             raise _Skip(f"{PGSS} is created but not loaded: add shared_preload_libraries = '{PGSS}' "

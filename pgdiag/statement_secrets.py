@@ -1,0 +1,41 @@
+"""Secrets written inside statement texts, hidden before pgdiag keeps or shows a text.
+
+pg_stat_statements replaces the constants of SELECT, INSERT, UPDATE, DELETE and MERGE with ``$n``,
+but keeps utility statements (``track_utility``, on by default) as they were written:
+``ALTER ROLE app PASSWORD 'secret'``, ``CREATE USER MAPPING … OPTIONS (password 'secret')``,
+``CREATE SUBSCRIPTION … CONNECTION 'host=… password=secret'``. The statements collector replaces
+such values with ``***`` as it reads them, so no report, store, log or notification carries them.
+"""
+
+from __future__ import annotations
+
+import re
+
+HIDDEN = "***"
+# PASSWORD 'value' (roles, user mappings' OPTIONS), E'' strings and dollar quotes included.
+_PASSWORD_LITERAL = re.compile(r"""(\bpassword\s+)(?:[eE]?'(?:[^']|'')*'|(\$[A-Za-z_0-9]*\$).*?\2)""",
+                               re.IGNORECASE | re.DOTALL)
+# password=value in a connection string inside a literal, unquoted or quoted (quotes doubled in SQL).
+_CONNINFO_PASSWORD = re.compile(r"(\bpassword\s*=\s*)(?:''(?:[^']|'''')*''|[^\s']+)", re.IGNORECASE)
+# scheme://user:password@host in a connection URL.
+_URL_PASSWORD = re.compile(r"(://[^:/@\s']*:)[^@\s']*(@)")
+_MAYBE = re.compile(r"password|://", re.IGNORECASE)
+
+
+def hide_secrets(text: str) -> str:
+    """`text` with passwords in it replaced by ``***``.
+
+    >>> hide_secrets("ALTER ROLE app WITH LOGIN PASSWORD 'it''s secret' VALID UNTIL 'infinity'")
+    "ALTER ROLE app WITH LOGIN PASSWORD '***' VALID UNTIL 'infinity'"
+    >>> hide_secrets("CREATE SUBSCRIPTION s CONNECTION 'host=db password=hunter2 dbname=app' PUBLICATION p")
+    "CREATE SUBSCRIPTION s CONNECTION 'host=db password=*** dbname=app' PUBLICATION p"
+    >>> hide_secrets("CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password $$x$$)")
+    "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password '***')"
+    >>> hide_secrets("SELECT dblink_connect('postgresql://app:hunter2@db/app')")
+    "SELECT dblink_connect('postgresql://app:***@db/app')"
+    """
+    if not _MAYBE.search(text):
+        return text
+    text = _PASSWORD_LITERAL.sub(lambda m: f"{m.group(1)}'{HIDDEN}'", text)
+    text = _CONNINFO_PASSWORD.sub(lambda m: f"{m.group(1)}{HIDDEN}", text)
+    return _URL_PASSWORD.sub(lambda m: f"{m.group(1)}{HIDDEN}{m.group(2)}", text)
