@@ -119,8 +119,13 @@ def _rolled_back(conn: psycopg.Connection, read_write: bool, explain: Callable[[
         raise PgdiagError(f"the statement writes ({describe(exc)}); pgdiag explain runs statements read-only: add "
                           "--allow-writes to run it in a transaction that is rolled back, or --no-analyze to "
                           "plan it without running it") from None
+    except RecursionError:  # the JSON document nests deeper than Python's parser follows
+        raise PgdiagError("the plan is nested too deeply for pgdiag to read (subqueries within subqueries "
+                          "about a hundred deep)") from None
     except psycopg.OperationalError as exc:
-        raise PgdiagError(f"the connection failed during EXPLAIN: {describe(exc)}") from None
+        if conn.broken or exc.sqlstate is None or exc.sqlstate.startswith("08"):
+            raise PgdiagError(f"the connection failed during EXPLAIN: {describe(exc)}") from None
+        raise PgdiagError(f"the server rejected the statement: {describe(exc)}") from None
     except psycopg.Error as exc:
         raise PgdiagError(f"the server rejected the statement: {describe(exc)}") from None
 

@@ -31,9 +31,13 @@ def read_text(statement: str | None, file: Path | None) -> str:
         except (OSError, UnicodeDecodeError) as exc:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise PgdiagError(f"cannot read {file}: {reason}") from None
-    if statement == "-":
-        return sys.stdin.read()
-    return statement or ""
+    source = "standard input" if statement == "-" else "the statement"
+    text = sys.stdin.read() if statement == "-" else statement or ""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates
+        raise PgdiagError(f"{source} is not UTF-8 text") from None
+    return text
 
 
 def parse_queryid(value: str) -> int:

@@ -3,6 +3,7 @@ need --allow-writes (and are rolled back too), a timeout falls back to plain EXP
 
 from __future__ import annotations
 
+import io
 import json
 
 import pytest
@@ -201,3 +202,25 @@ def test_password_never_printed(capsys, accounts: TestDatabase, tmp_path) -> Non
     assert "(password redacted)" in json.loads(outcome.out)["target"]["dsn"]
     failed = invoke(capsys, "explain", "-d", url, "SELECT * FROM no_such_table")
     assert_one_line_error(failed, "no_such_table", secrets=(PASSWORD,))
+
+
+def test_input_that_is_not_utf8_is_refused_in_one_line(capsys, accounts: TestDatabase,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bytes that are not UTF-8 reach Python as lone surrogates; pgdiag names the input instead of crashing."""
+    monkeypatch.setattr("sys.stdin", io.StringIO("\udcff\udcfe SELECT 1"))
+    assert_one_line_error(invoke(capsys, "explain", "-d", accounts.dsn, "-"), "standard input is not UTF-8 text")
+    assert_one_line_error(invoke(capsys, "explain", "-d", accounts.dsn, "SELECT '\udcff'"),
+                          "the statement is not UTF-8 text")
+
+
+def test_limits_of_the_server_and_of_the_plan_reader_are_one_line_errors(capsys, accounts: TestDatabase) -> None:
+    """A statement past the server's stack depth is rejected by the server (not "the connection failed"); a
+    plan nested deeper than pgdiag's JSON reader follows says so."""
+    too_long = "SELECT * FROM accounts WHERE id = " + " + ".join(["1"] * 20000)
+    outcome = invoke(capsys, "explain", "-d", accounts.dsn, too_long)
+    assert_one_line_error(outcome, "the server rejected the statement", "stack depth limit exceeded")
+    nested = "SELECT id FROM accounts WHERE id = 1"
+    for level in range(150):
+        nested = f"SELECT id FROM accounts WHERE id IN ({nested} UNION SELECT {level})"
+    assert_one_line_error(invoke(capsys, "explain", "-d", accounts.dsn, "--no-analyze", nested),
+                          "the plan is nested too deeply for pgdiag to read")
