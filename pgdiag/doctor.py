@@ -49,13 +49,8 @@ def diagnose(snapshot: Snapshot) -> list[Prerequisite]:
     items.append(Prerequisite("PostgreSQL version", "ok" if supported else "missing",
                               f"{snapshot.target.get('server_version')} (pgdiag supports 13 to 18)",
                               None if supported else "upgrade to PostgreSQL 13 or newer"))
-    preload = setting("shared_preload_libraries")
-    libraries = [lib.strip() for lib in preload.split(",") if lib.strip()]
-    loaded = PGSS in libraries
-    items.append(Prerequisite(f"{PGSS} preloaded", "ok" if loaded else "missing",
-                              f"shared_preload_libraries = '{preload}'",
-                              None if loaded else "ALTER SYSTEM SET shared_preload_libraries = "
-                              f"'{', '.join(libraries + [PGSS])}'; then restart the server"))
+    items.append(_preloaded(setting("shared_preload_libraries"), _visible(settings, "shared_preload_libraries"),
+                            snapshot.ok("statements_info"), user))
     pgss = extension(PGSS)
     created = pgss is not None and not pd.isna(pgss["installed_version"])
     if pgss is None:
@@ -89,3 +84,28 @@ def diagnose(snapshot: Snapshot) -> list[Prerequisite]:
         hypo_fix = f"install the hypopg package (Debian: apt-get install postgresql-{major}-hypopg), then CREATE EXTENSION hypopg;"
     items.append(Prerequisite("hypopg", "ok" if hypo_created else "optional", hypo_detail, hypo_fix))
     return items
+
+
+def _visible(settings: pd.DataFrame, name: str) -> bool:
+    """Whether the session may read setting `name` (superuser-only ones are left out of pg_settings for a role
+    without pg_read_all_settings)."""
+    return not settings.empty and bool((settings["name"] == name).any())
+
+
+def _preloaded(preload: str, visible: bool, answers: bool, user: str) -> Prerequisite:
+    """Whether pg_stat_statements is in shared_preload_libraries. A role that may not read the setting still
+    learns it when the extension answers (it cannot without being preloaded); the fix never rewrites a
+    list pgdiag could not read."""
+    name = f"{PGSS} preloaded"
+    if not visible:
+        if answers:
+            return Prerequisite(name, "ok", f"{PGSS} answers (shared_preload_libraries is hidden from role {user})")
+        return Prerequisite(name, "missing", f"cannot tell: shared_preload_libraries is hidden from role {user} "
+                            f"and {PGSS} does not answer",
+                            f"GRANT pg_read_all_settings TO {user}; to see it, or ask a superuser to add {PGSS} "
+                            "to shared_preload_libraries and restart the server")
+    libraries = [lib.strip() for lib in preload.split(",") if lib.strip()]
+    loaded = PGSS in libraries
+    return Prerequisite(name, "ok" if loaded else "missing", f"shared_preload_libraries = '{preload}'",
+                        None if loaded else "ALTER SYSTEM SET shared_preload_libraries = "
+                        f"'{', '.join(libraries + [PGSS])}'; then restart the server")

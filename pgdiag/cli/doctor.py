@@ -24,7 +24,7 @@ def doctor(
 
     target = resolve(dsn)
     with connect(target, limits(statement_timeout, lock_timeout, connect_timeout)) as conn:
-        snapshot = collect(conn, target.display, only=("server", "settings", "extensions"))
+        snapshot = collect(conn, target.display, only=("server", "settings", "extensions", "statements_info"))
     console = Console(highlight=False)
     console.print(f"pgdiag doctor for {escape(target.display)} (PostgreSQL {snapshot.target['server_version']})")
     items = diagnose(snapshot)
