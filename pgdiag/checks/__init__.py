@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
-from pgdiag.checks.base import Check
+from pgdiag.checks.base import Check, NotApplicable
 from pgdiag.collect.runner import describe_error
 from pgdiag.crashlog import write_crash_log
 from pgdiag.config import Config
@@ -19,7 +19,7 @@ from pgdiag.snapshot import Snapshot
 if TYPE_CHECKING:
     from pgdiag.planner import Planner
 
-_NOT_CHECKS = {"base", "helpers", "workload_helpers"}
+_NOT_CHECKS = {"base", "helpers", "tenant_helpers", "workload_helpers"}
 
 
 @cache
@@ -57,6 +57,8 @@ def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planne
         settings = check_class.settings(config.overrides(check_id))
         try:
             result.findings.extend(check_class(planner).run(snapshot, settings))
+        except NotApplicable as reason:
+            result.not_run[check_id] = str(reason)
         except Exception as exc:  # one check's failure must not cost the report every other check's findings
             result.not_run[check_id] = _failure(exc)
     result.findings.sort(key=lambda f: severity_rank(f.severity))

@@ -22,6 +22,11 @@ class Threshold:
     description: str
 
 
+class NotApplicable(Exception):
+    """Raised by a check that cannot judge this database as configured (e.g. the tenant column the user named is
+    on no table); the message, saying why and what to change, is listed with the checks that did not run."""
+
+
 class Check:
     """Base class. A subclass's docstring is its documentation page: a summary line, then
     **Problem**, **Why it matters** and **Fix** sections."""

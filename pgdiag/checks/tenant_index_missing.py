@@ -7,12 +7,13 @@ from typing import Any, ClassVar, Iterable
 import pandas as pd
 
 from pgdiag.checks.base import Check, Threshold
+from pgdiag.checks.tenant_helpers import configured_tenant_schema
 from pgdiag.config import TENANCY, TenancyConfig
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.prisma import is_prisma_database
 from pgdiag.snapshot import Snapshot
 from pgdiag.sqltext import create_index_sql, index_name, qualified, quote_ident
-from pgdiag.tenancy import TableName, tenant_schema
+from pgdiag.tenancy import TableName
 
 
 class TenantIndexMissing(Check):
@@ -57,7 +58,7 @@ class TenantIndexMissing(Check):
     def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
         """One finding per tenant table without a leading tenant-column index, largest first."""
         config: TenancyConfig = settings[TENANCY]
-        schema = tenant_schema(snapshot, config)
+        schema = configured_tenant_schema(snapshot, config)
         if schema is None:
             return
         indexes, tables = snapshot.frame("indexes"), snapshot.frame("tables")

@@ -6,13 +6,14 @@ from typing import Any, ClassVar, Iterable
 
 from pgdiag.checks.base import Check
 from pgdiag.checks.workload_helpers import query_ref
+from pgdiag.checks.tenant_helpers import configured_tenant_schema
 from pgdiag.config import TENANCY, TenancyConfig
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.prisma import is_prisma_database
 from pgdiag.rls import Protection, protection, statement_roles
 from pgdiag.snapshot import Snapshot
 from pgdiag.sqltext import qualified, quote_ident
-from pgdiag.tenancy import TableName, TenantSchema, tenant_schema
+from pgdiag.tenancy import TableName, TenantSchema
 from pgdiag.tenant_scope import RefScope, scope
 from pgdiag.workload import WorkloadStatement, workload
 
@@ -75,7 +76,7 @@ class TenantUnfiltered(Check):
     def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
         """One finding per statement and tenant table it leaves unscoped, in workload order (most time first)."""
         config: TenancyConfig = settings[TENANCY]
-        schema = tenant_schema(snapshot, config)
+        schema = configured_tenant_schema(snapshot, config)
         if schema is None:
             return
         allowed = {text.strip() for text in config.allowed_statements}

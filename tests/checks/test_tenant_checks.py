@@ -206,6 +206,15 @@ def test_configured_tenant_column_replaces_the_detected_one(workload_snapshot: S
     assert all(f.evidence["tenant_column"] == "projectId" for f in found.values())
 
 
+def test_a_configured_tenant_column_no_table_has_is_said_not_silenced(workload_snapshot: Snapshot) -> None:
+    """A typo in --tenant-column must not read as a clean bill of health: both tenant checks are listed as not
+    run with the reason; the detected column (no configuration) runs them."""
+    not_run = run_checks(workload_snapshot, Config().with_tenant_column("organisationId")).not_run
+    for check in ("tenant_unfiltered", "tenant_index_missing"):
+        assert not_run[check].startswith("no table has the tenant column 'organisationId'"), not_run
+    assert not {"tenant_unfiltered", "tenant_index_missing"} & set(run_checks(workload_snapshot).not_run)
+
+
 def test_row_level_security_is_reported_as_protection(saas: TestDatabase) -> None:
     """Unfiltered reads as the application role: a table whose policy pins the tenant column is info; the
     same table owned by that role without FORCE is high, with the FORCE fix; an open policy protects nothing."""
