@@ -136,7 +136,7 @@ def _build(snapshot: Snapshot) -> Workload:
     analysed = []
     skipped: dict[str, int] = {}
     ordered = grouped.sort_values("total_exec_time", ascending=False)
-    for (_, queryid), text, calls, total_ms, rows, hit, read in zip(
+    for (_, queryid), text, calls, statement_ms, rows, hit, read in zip(
             ordered.index, *(ordered[c] for c in ("query", "calls", "total_exec_time", "rows", "shared_blks_hit",
                                                   "shared_blks_read"))):
         result = parsed(text, path, columns)
@@ -144,7 +144,7 @@ def _build(snapshot: Snapshot) -> Workload:
             skipped[result.kind] = skipped.get(result.kind, 0) + 1
             continue
         ref = StatementRef(queryid=None if pd.isna(queryid) else str(queryid), text=text,
-                           n_params=result.statement.n_params, calls=int(calls), total_ms=float(total_ms),
+                           n_params=result.statement.n_params, calls=int(calls), total_ms=float(statement_ms),
                            rows=int(rows), blocks=int(hit + read))
         analysed.append(WorkloadStatement(ref, result.statement))
     return Workload(tuple(analysed), total_ms, skipped)

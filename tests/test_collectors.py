@@ -158,6 +158,24 @@ def test_passwords_in_utility_statements_never_leave_the_collector(db: TestDatab
     assert "coll_pw" in page and all("S3cretPw" not in path.read_text(encoding="utf-8") for path in outputs)
 
 
+def test_workload_shares_add_up_to_all_statement_time(db: TestDatabase) -> None:
+    """The workload's total is every top-level statement's time, so each share is at most 100 % and the
+    analysed statements' shares add up to at most 100 % (they miss only what was left out)."""
+    db.reset_statements()
+    db.execute("CREATE TABLE IF NOT EXISTS coll_share (id int PRIMARY KEY, v int)",
+               "INSERT INTO coll_share SELECT g, g FROM generate_series(1, 20000) g ON CONFLICT DO NOTHING")
+    db.replay("SELECT count(*) FROM coll_share WHERE v > $1", [(n,) for n in range(30)])
+    db.replay("SELECT v FROM coll_share WHERE id = $1", [(n,) for n in range(5)])
+    result = run_scan(db)
+    load = workload(result.snapshot)
+    frame = result.snapshot.frame("statements")
+    top = frame[frame["toplevel"].astype(bool) & (frame["database"] == db.name)]
+    assert load.total_ms == pytest.approx(float(top["total_exec_time"].sum()))
+    shares = [load.share(item.ref) for item in load.statements]
+    assert len(shares) >= 2 and all(0 <= share <= 100 for share in shares)
+    assert sum(shares) <= 100 + 1e-6
+
+
 def test_locked_relations_are_not_sized_and_nothing_waits(db: TestDatabase) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS coll_locked (id serial PRIMARY KEY, v text)")
     holder = db.connect()
