@@ -5,27 +5,22 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS
+
 _PLAIN = re.compile(r"^[a-z_][a-z0-9_$]*$")
-_RESERVED = {
-    "all", "analyse", "analyze", "and", "any", "array", "as", "asc", "asymmetric", "both", "case", "cast",
-    "check", "collate", "column", "constraint", "create", "current_catalog", "current_date", "current_role",
-    "current_time", "current_timestamp", "current_user", "default", "deferrable", "desc", "distinct", "do",
-    "else", "end", "except", "false", "fetch", "for", "foreign", "from", "grant", "group", "having", "in",
-    "initially", "intersect", "into", "lateral", "leading", "limit", "localtime", "localtimestamp", "not",
-    "null", "offset", "on", "only", "or", "order", "placing", "primary", "references", "returning", "select",
-    "session_user", "some", "symmetric", "system_user", "table", "then", "to", "trailing", "true", "union",
-    "unique", "user", "using", "variadic", "when", "where", "window", "with",
-}
+# Like PostgreSQL's quote_ident(): every keyword but the unreserved ones is quoted, since a reserved, type/function
+# name or column name keyword is not a valid bare name everywhere a fix puts one (``ON t (left)`` fails).
+_KEYWORDS = RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS
 MAX_IDENTIFIER = 63
 
 
 def quote_ident(name: str) -> str:
     """`name` as PostgreSQL needs it written: bare when lower-case and not reserved, else double-quoted.
 
-    >>> quote_ident("alert"), quote_ident("organizationId"), quote_ident("order")
-    ('alert', '"organizationId"', '"order"')
+    >>> quote_ident("alert"), quote_ident("organizationId"), quote_ident("order"), quote_ident("left")
+    ('alert', '"organizationId"', '"order"', '"left"')
     """
-    if _PLAIN.match(name) and name not in _RESERVED:
+    if _PLAIN.match(name) and name not in _KEYWORDS:
         return name
     return '"' + name.replace('"', '""') + '"'
 
@@ -58,9 +53,10 @@ def index_name(table: str, columns: Iterable[str], suffix: str = "idx") -> str:
 
 
 def create_index_sql(schema: str | None, table: str, columns: Iterable[str], name: str | None = None,
-                     descending: Iterable[bool] = ()) -> str:
+                     descending: Iterable[bool] = (), concurrently: bool = True) -> str:
     """``CREATE INDEX CONCURRENTLY`` for `columns` of `table`, with a readable name; a True in
-    `descending` sorts that column in descending order.
+    `descending` sorts that column in descending order. A partitioned table cannot be indexed
+    concurrently: `concurrently` False writes a plain ``CREATE INDEX`` (it cascades to every partition).
 
     >>> create_index_sql("public", "Alert", ["clientId"])
     'CREATE INDEX CONCURRENTLY "Alert_clientId_idx" ON public."Alert" ("clientId");'
@@ -71,7 +67,8 @@ def create_index_sql(schema: str | None, table: str, columns: Iterable[str], nam
     name = name or index_name(table, cols)
     order = list(descending) + [False] * len(cols)
     keys = ", ".join(quote_ident(c) + (" DESC" if desc else "") for c, desc in zip(cols, order))
-    return f"CREATE INDEX CONCURRENTLY {quote_ident(name)} ON {qualified(schema, table)} ({keys});"
+    how = "CREATE INDEX CONCURRENTLY" if concurrently else "CREATE INDEX"
+    return f"{how} {quote_ident(name)} ON {qualified(schema, table)} ({keys});"
 
 
 def drop_index_sql(schema: str | None, index: str) -> str:
