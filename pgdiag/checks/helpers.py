@@ -17,6 +17,15 @@ IDENTITY = ("table_oid", "method", "n_key_columns", "attnums", "opclasses", "col
 _PRIMARY, _CONSTRAINT, _FK_TARGET, _UNIQUE, _PLAIN = range(5)
 
 
+def partitioned_tables(snapshot: Snapshot) -> frozenset[tuple[str, str]]:
+    """(schema, table) of every partitioned table: an index on one cannot be built CONCURRENTLY."""
+    tables = snapshot.frame("tables")
+    if tables.empty:
+        return frozenset()
+    parents = tables[tables["kind"] == "p"]
+    return frozenset(zip(parents["schema"].astype(str), parents["table"].astype(str)))
+
+
 def judged_indexes(snapshot: Snapshot) -> pd.DataFrame:
     """The indexes the index checks judge (built once per snapshot; see `_judged_indexes`)."""
     return snapshot.derived("judged_indexes", _judged_indexes)

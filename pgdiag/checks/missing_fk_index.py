@@ -7,7 +7,7 @@ from typing import Any, ClassVar, Iterable
 import pandas as pd
 
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import count
+from pgdiag.checks.helpers import count, partitioned_tables
 from pgdiag.findings import Finding, ObjectRef
 from pgdiag.snapshot import Snapshot
 from pgdiag.sqltext import create_index_sql, index_name, qualified
@@ -64,6 +64,7 @@ class MissingFkIndex(Check):
         fks, indexes, tables = (snapshot.frame(n) for n in ("foreign_keys", "indexes", "tables"))
         if fks.empty:
             return
+        partitioned = partitioned_tables(snapshot)
         usable = indexes[indexes["is_valid"].astype(bool) & ~indexes["has_predicate"].astype(bool) & indexes["method"].ne("brin")]
         pairs = fks[["constraint_oid", "table_oid", "attnums"]].merge(
             usable[["table_oid", "attnums", "n_key_columns"]], on="table_oid", suffixes=("", "_index"))
@@ -82,7 +83,7 @@ class MissingFkIndex(Check):
         ordered = unserved.sort_values(["_writes", "constraint_oid"], ascending=[False, True])
         taken = _taken_names(indexes, tables)
         for _, group in ordered.groupby(["table_oid", "_columns"], sort=False):
-            yield _finding(group.to_dict("records"), settings, taken)
+            yield _finding(group.to_dict("records"), settings, taken, partitioned)
 
 
 def _serves(pair: dict[str, Any]) -> bool:
@@ -99,7 +100,8 @@ def _severity(child_rows: float, parent_writes: float, settings: dict[str, Any])
     return "high" if parent_writes >= settings["parent_writes"] else "medium"
 
 
-def _finding(group: list[dict[str, Any]], settings: dict[str, Any], taken: set[tuple[str, str]]) -> Finding:
+def _finding(group: list[dict[str, Any]], settings: dict[str, Any], taken: set[tuple[str, str]],
+             partitioned: frozenset[tuple[str, str]]) -> Finding:
     """The finding for the foreign keys of one child table on one column set; the first is the most active."""
     fk = group[0]
     child, parent = qualified(fk["schema"], fk["table"]), qualified(fk["parent_schema"], fk["parent_table"])
@@ -121,7 +123,8 @@ def _finding(group: list[dict[str, Any]], settings: dict[str, Any], taken: set[t
                         f"row scans the whole of {child} (about {count(fk['child_rows']):,} rows), and so do joins "
                         f"from {parent} to it. Declare the index in the ORM schema as well."),
         evidence=evidence,
-        fix_sql=create_index_sql(fk["schema"], fk["table"], columns, name=name),
+        fix_sql=create_index_sql(fk["schema"], fk["table"], columns, name=name,
+                                 concurrently=(fk["schema"], fk["table"]) not in partitioned),
     )
 
 

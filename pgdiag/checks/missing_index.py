@@ -8,6 +8,7 @@ from pgdiag.advice.access import table_accesses
 from pgdiag.advice.candidates import Candidate, candidate_for, covered, index_leads, merge
 from pgdiag.advice.costing import Proof, StatementCost, estimate, prove
 from pgdiag.checks.base import Check, Threshold
+from pgdiag.checks.helpers import partitioned_tables
 from pgdiag.config import TENANCY
 from pgdiag.findings import Finding, ObjectRef, QueryRef, fingerprint
 from pgdiag.prisma import is_prisma_database
@@ -71,9 +72,11 @@ class MissingIndex(Check):
         proofs = [self._proof(snapshot, candidate) for candidate in candidates]
         advised = [proof for proof in proofs if proof.helped(settings["min_factor"])]
         advised = self._one_per_table(advised, settings["min_factor"])
+        partitioned = partitioned_tables(snapshot)
         prisma = is_prisma_database(snapshot)
         for proof in sorted(advised, key=lambda p: -sum(c.statement.total_ms for c in p.helped(settings["min_factor"]))):
-            yield _finding(proof, proof.helped(settings["min_factor"]), load, settings, prisma)
+            yield _finding(proof, proof.helped(settings["min_factor"]), load, settings, prisma,
+                           (proof.candidate.schema, proof.candidate.table) not in partitioned)
 
     def _candidates(self, snapshot: Snapshot, load: Workload, tenant: str | None) -> list[Candidate]:
         """One candidate per table access of every statement (`tenant` column leading), minus those an index
@@ -120,7 +123,7 @@ class MissingIndex(Check):
 
 
 def _finding(proof: Proof, helped: list[StatementCost], load: Workload, settings: dict[str, Any],
-             prisma: bool) -> Finding:
+             prisma: bool, concurrently: bool) -> Finding:
     """The finding for one advised index: the fix, the statements it helps, their costs."""
     candidate = proof.candidate
     table = qualified(candidate.schema, candidate.table)
@@ -170,6 +173,6 @@ def _finding(proof: Proof, helped: list[StatementCost], load: Workload, settings
         },
         recommendation=recommendation,
         fix_sql=create_index_sql(candidate.schema, candidate.table, candidate.columns,
-                                 descending=candidate.descending),
+                                 descending=candidate.descending, concurrently=concurrently),
         fingerprint=fingerprint(MissingIndex.id, obj, None),
     )

@@ -61,8 +61,14 @@ def _finding(row: dict[str, Any]) -> Finding:
     """The finding for one keyless table: a primary key on ``id`` when there is one, else advice."""
     name = qualified(row["schema"], row["table"])
     has_id = "id" in (row["column_names"] or [])
-    if has_id:
-        fix_sql: str | None = f"ALTER TABLE {name} ADD PRIMARY KEY (id);"
+    if row["kind"] == "p":  # its key must hold the partition key, which the tables frame does not name
+        fix_sql: str | None = None
+        recommendation = (f"Give {name} a primary key that includes its partition key columns (PostgreSQL requires "
+                          f"them in every unique constraint of a partitioned table): ALTER TABLE {name} ADD PRIMARY "
+                          f"KEY ({'id' if has_id else '<key columns>'}, <partition key columns>). It is created on "
+                          "every partition and locks them while it builds.")
+    elif has_id:
+        fix_sql = f"ALTER TABLE {name} ADD PRIMARY KEY (id);"
         recommendation = (f"Make id the primary key of {name}. It fails on NULL or duplicate ids and locks the "
                           "table while the index builds; on a big table create the unique index CONCURRENTLY "
                           "first and attach it with ADD CONSTRAINT … PRIMARY KEY USING INDEX.")

@@ -7,6 +7,7 @@ from typing import Any, ClassVar, Iterable
 import pandas as pd
 
 from pgdiag.checks.base import Check, Threshold
+from pgdiag.checks.helpers import partitioned_tables
 from pgdiag.checks.tenant_helpers import configured_tenant_schema
 from pgdiag.config import TENANCY, TenancyConfig
 from pgdiag.findings import Finding, ObjectRef
@@ -62,6 +63,7 @@ class TenantIndexMissing(Check):
         if schema is None:
             return
         indexes, tables = snapshot.frame("indexes"), snapshot.frame("tables")
+        partitioned = partitioned_tables(snapshot)
         served = _served(indexes, schema.column)
         names = list(zip(tables["schema"], tables["table"]))
         rows = dict(zip(names, _row_counts(tables)))
@@ -72,7 +74,8 @@ class TenantIndexMissing(Check):
             if not indexes.empty else set()
         prisma = is_prisma_database(snapshot)
         for table in unserved:
-            yield _finding(table, schema.column, int(rows.get(table, 0)), settings, taken, prisma)
+            yield _finding(table, schema.column, int(rows.get(table, 0)), settings, taken, prisma,
+                           table not in partitioned)
 
 
 def _served(indexes: pd.DataFrame, column: str) -> set[TableName]:
@@ -94,7 +97,7 @@ def _row_counts(tables: pd.DataFrame) -> pd.Series:
 
 
 def _finding(table: TableName, column: str, rows: int, settings: dict[str, Any], taken: set[tuple[str, str]],
-             prisma: bool) -> Finding:
+             prisma: bool, concurrently: bool) -> Finding:
     """The finding for one tenant table, with the index to create under a name no relation uses."""
     schema, name = table
     index, number = index_name(name, [column]), 0
@@ -114,5 +117,5 @@ def _finding(table: TableName, column: str, rows: int, settings: dict[str, Any],
         object=ObjectRef(schema=schema, table=name, columns=(column,)),
         evidence={"rows": rows, "tenant_column": column},
         recommendation=recommendation,
-        fix_sql=create_index_sql(schema, name, [column], name=index),
+        fix_sql=create_index_sql(schema, name, [column], name=index, concurrently=concurrently),
     )
