@@ -102,14 +102,29 @@ def _fix(row: dict[str, Any], sequence: str) -> tuple[str | None, str]:
                       "EXCLUSIVE lock; on a big table add a bigint column, backfill it in batches, index it "
                       "CONCURRENTLY and swap it in instead.")
     identity_follows = widen_column and row["ownership"] == "identity"
-    if row["data_type"] in SMALL_TYPES and (bool(row["sequence_limits"]) or widen_column) and not identity_follows:
-        statements.append(f"ALTER SEQUENCE {sequence} AS bigint;")
-        advice.append(f"Widen the sequence {sequence} to bigint (quick, no rewrite).")
+    bound = "MAXVALUE" if row["increment"] > 0 else "MINVALUE"
+    # A bound set narrower than the type's is the limit itself (ALTER SEQUENCE … AS would keep it): drop it.
+    drop_bound = bool(row["sequence_limits"]) and _explicit_bound(row)
+    type_limits = bool(row["sequence_limits"]) and not drop_bound
+    widen_sequence = row["data_type"] in SMALL_TYPES and (type_limits or widen_column) and not identity_follows
+    if widen_sequence or drop_bound:
+        statements.append(f"ALTER SEQUENCE {sequence}{' AS bigint' if widen_sequence else ''}"
+                          f"{f' NO {bound}' if drop_bound else ''};")
+        advice.append(f"{'Widen' if widen_sequence else 'Free'} the sequence {sequence}"
+                      f"{' to bigint' if widen_sequence else ''}{f' and drop its own {bound}' if drop_bound else ''} "
+                      "(quick, no rewrite).")
     if not statements:
-        bound = "MAXVALUE" if row["increment"] > 0 else "MINVALUE"
         advice.append(f"The sequence's own {bound} is the limit: raise it with ALTER SEQUENCE {sequence} "
                       f"{bound} …, or restart it where values are free, before it runs out.")
     return ("\n".join(statements) or None), " ".join(advice)
+
+
+def _explicit_bound(row: dict[str, Any]) -> bool:
+    """Whether the sequence's MAXVALUE (MINVALUE when it counts down) is narrower than its data type's."""
+    largest = TYPE_MAX.get(row["data_type"])
+    if largest is None:
+        return False
+    return int(row["max_value"]) < largest if row["increment"] > 0 else int(row["min_value"]) > -largest - 1
 
 
 def _finding(row: dict[str, Any]) -> Finding:

@@ -315,6 +315,14 @@ SEQUENCE_CASES = [
     SequenceCase("descending_integer_at_93_percent",
                  ("CREATE SEQUENCE seq_down AS integer INCREMENT -1", "SELECT setval('seq_down', -2000000000)"),
                  ObjectRef("public", "seq_down"), "high", "ALTER SEQUENCE public.seq_down AS bigint;"),
+    SequenceCase("explicit_maxvalue_reached",
+                 ("CREATE SEQUENCE seq_maxed AS smallint MAXVALUE 5", "SELECT setval('seq_maxed', 5)"),
+                 ObjectRef("public", "seq_maxed"), "critical", "ALTER SEQUENCE public.seq_maxed NO MAXVALUE;"),
+    SequenceCase("identity_with_its_own_maxvalue",
+                 ("CREATE TABLE seq_capped (id int GENERATED ALWAYS AS IDENTITY (MAXVALUE 100), v int)",
+                  "INSERT INTO seq_capped (v) SELECT generate_series(1, 99)"),
+                 ObjectRef("public", "seq_capped", columns=("id",)), "critical",
+                 "ALTER SEQUENCE public.seq_capped_id_seq NO MAXVALUE;"),
     SequenceCase("bigserial_at_same_value",
                  ("CREATE TABLE seq_big (id bigserial PRIMARY KEY)", "SELECT setval('seq_big_id_seq', 2000000000)"),
                  ObjectRef("public", "seq_big", columns=("id",)), None),
@@ -352,7 +360,7 @@ def test_sequence_exhaustion(case: SequenceCase, sequence_findings: list[Finding
 
 def test_sequence_exhaustion_fixes_apply_and_silence(db: Database, sequence_findings: list[Finding]) -> None:
     fixed = [f for f in sequence_findings if f.fix_sql]
-    assert len(fixed) == 5
+    assert len(fixed) == 7
     for finding in fixed:
         db.execute(*finding.fix_sql.split("\n"))
     with db.connect() as conn:  # the serial column now takes values beyond the integer range
