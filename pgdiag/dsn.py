@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import unquote, unquote_plus
 
 from psycopg.conninfo import conninfo_to_dict
 
@@ -20,8 +20,24 @@ _PRISMA_ONLY_PARAMS = {
     "schema", "connection_limit", "pool_timeout", "pgbouncer", "statement_cache_size",
     "socket_timeout", "sslaccept", "sslidentity",
 }
-_KEYWORD_PASSWORD = re.compile(r"password\s*=\s*('(?:[^'\\]|\\.)*'|\S+)", re.IGNORECASE)
 _URL_SCHEMES = ("postgres://", "postgresql://")
+# Where secrets hide. Generous on purpose: a string libpq cannot parse may still carry a password, and
+# redacting a little too much is harmless. Secret keywords: ``password``, ``sslpassword``,
+# ``oauth_client_secret``, ``scram_client_key``… (and ``PGPASSWORD`` in text). Keyword values are libpq's:
+# quoted with backslash escapes (an unterminated quote runs to the end), or unquoted up to unescaped
+# whitespace.
+_SECRET_KEY = r"(?:\w*password|\w*secret|scram_\w*key)"
+_KEYWORD_PASSWORD = re.compile(
+    rf"(?<![\w?&])({_SECRET_KEY}\s*=\s*)('(?:\\[\s\S]|[^'\\])*'?|(?:\\[\s\S]?|[^\s\\])+)", re.IGNORECASE)
+_QUERY_PASSWORD = re.compile(rf"(?<=[?&])({_SECRET_KEY}=)([^&\s]*)", re.IGNORECASE)
+# ``scheme://user:password@`` with any scheme and any number of slashes; the password runs to the last
+# ``@`` of the word, as a raw ``@`` in it belongs to the password.
+_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*:/+[^\s:/@]*:)(\S*)@")
+# The same at the start of a whole connection string, where libpq also reads spaces into the user name
+# and password (and then echoes them in its error).
+_WHOLE_URL_PASSWORD = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.\-]*:/+[^:/@]*:(.*)@")
+# libpq's URL credentials end at the first ``@`` seen before any ``/``.
+_URL_CREDENTIALS = re.compile(r"[^@/]*@")
 
 
 @dataclass(frozen=True)
@@ -43,12 +59,15 @@ class Target:
 
 
 def redact(text: str, secrets: tuple[str, ...]) -> str:
-    """Replace each secret in `text` (and any ``password=…`` keyword) by ``***``."""
+    """Replace each secret in `text` by ``***``, and with them any password written in a shape pgdiag knows
+    (``password=…`` keywords, ``?password=`` parameters, ``scheme://user:password@``), so that text
+    whose secrets nobody extracted (a traceback) is safe too."""
     for secret in sorted(secrets, key=len, reverse=True):
         if secret:
             text = text.replace(secret, "***")
-    text = _KEYWORD_PASSWORD.sub("password=***", text)
-    return re.sub(r"(postgres(?:ql)?://[^:/@\s]*:)[^@\s]*@", r"\1***@", text)
+    text = _KEYWORD_PASSWORD.sub(r"\1***", text)
+    text = _QUERY_PASSWORD.sub(r"\1***", text)
+    return _URL_PASSWORD.sub(r"\1***@", text)
 
 
 def resolve(dsn: str | None, environ: dict[str, str] | None = None) -> Target:
@@ -59,7 +78,10 @@ def resolve(dsn: str | None, environ: dict[str, str] | None = None) -> Target:
 
 
 def parse(raw: str) -> Target:
-    """Turn a URL or ``key=value`` string into a `Target`; a malformed one is a one-line error."""
+    """Turn a URL or ``key=value`` string into a `Target`; a malformed one is a one-line error.
+
+    libpq's complaint about a malformed string often quotes the string, so it is redacted with every
+    password `_secrets_in` could find, whatever shape the string has."""
     secrets = _secrets_in(raw)
     search_path = None
     conninfo = raw.strip()
@@ -70,6 +92,8 @@ def parse(raw: str) -> Target:
     except Exception as exc:  # psycopg raises ProgrammingError for any malformed string
         reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "malformed", secrets)
         raise ConnectError(f"invalid connection string: {reason}") from None
+    secrets = _longest_first([*secrets, *(value for key, value in params.items()
+                                          if re.fullmatch(_SECRET_KEY, key))])
     ports = str(params.get("port") or "")
     if ports and not all(p.strip().isdigit() for p in ports.split(",")):
         raise ConnectError(f"invalid connection string: port {redact(ports, secrets)!r} is not a number")
@@ -100,34 +124,50 @@ def display_name(conninfo: str, *, redacted: bool = False) -> str:
 
 
 def _strip_prisma_params(url: str) -> tuple[str, str | None]:
-    """Remove URL parameters libpq rejects; Prisma's ``schema`` becomes the search_path."""
-    parts = urlsplit(url)
+    """Remove URL parameters libpq rejects; Prisma's ``schema`` becomes the search_path.
+
+    The parameters kept are passed on byte for byte: decoding and re-encoding them would change what
+    libpq reads (``%20`` is a space to libpq, ``+`` is not). ``schema`` is decoded as Prisma decodes it.
+    The query starts at the first ``?`` after the credentials, where libpq starts it.
+    """
+    authority = url.index("//") + 2
+    credentials = _URL_CREDENTIALS.match(url, authority)
+    start = url.find("?", credentials.end() if credentials else authority)
+    if start < 0:
+        return url, None
     kept, schema = [], None
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key == "schema":
-            schema = value or None
-        elif key not in _PRISMA_ONLY_PARAMS:
-            kept.append((key, value))
-    return urlunsplit(parts._replace(query=urlencode(kept))), schema
+    for pair in url[start + 1:].split("&"):
+        key, _, value = pair.partition("=")
+        if unquote(key) == "schema":
+            schema = unquote_plus(value) or None
+        elif unquote(key) not in _PRISMA_ONLY_PARAMS:
+            kept.append(pair)
+    return url[:start] + ("?" + "&".join(kept) if kept else ""), schema
 
 
 def _secrets_in(raw: str) -> tuple[str, ...]:
-    """Passwords written in `raw`, in both their encoded and decoded forms."""
+    """Passwords written in `raw`, whether libpq can parse it or not: URL credentials of any scheme,
+    ``?password=`` parameters and ``password=`` keywords, each as written and as decoded."""
     found: list[str] = []
-    if raw.strip().startswith(_URL_SCHEMES):
-        netloc = urlsplit(raw.strip()).netloc
-        userinfo = netloc.rpartition("@")[0]
-        if ":" in userinfo:
-            encoded = userinfo.split(":", 1)[1]
-            found += [encoded, unquote(encoded)]
-        for key, value in parse_qsl(urlsplit(raw.strip()).query):
-            if key == "password":
-                found.append(value)
+    whole = _WHOLE_URL_PASSWORD.match(raw)
+    for written in [*(m.group(2) for m in _URL_PASSWORD.finditer(raw)), *([whole.group(1)] if whole else [])]:
+        # A raw '/' or '@' makes libpq split the password and echo the pieces as a port or a host.
+        for piece in (written, re.split("[@/]", written, maxsplit=1)[0], written.partition("@")[2]):
+            found += [piece, unquote(piece)]
+    for match in _QUERY_PASSWORD.finditer(raw):
+        found += [match.group(2), unquote(match.group(2))]
     for match in _KEYWORD_PASSWORD.finditer(raw):
-        found.append(match.group(1).strip("'"))
-    if os.environ.get("PGPASSWORD"):
-        found.append(os.environ["PGPASSWORD"])
-    return tuple(sorted({s for s in found if s}, key=len, reverse=True))
+        value = match.group(2)
+        if value.startswith("'"):
+            value = value[1:-1] if len(value) > 1 and value.endswith("'") else value[1:]
+        found += [value, re.sub(r"\\([\s\S])", r"\1", value)]
+    found.append(os.environ.get("PGPASSWORD", ""))
+    return _longest_first(found)
+
+
+def _longest_first(secrets: list[str]) -> tuple[str, ...]:
+    """The distinct non-empty `secrets`, longest first, so a secret that contains another is redacted whole."""
+    return tuple(sorted({s for s in secrets if s}, key=len, reverse=True))
 
 
 def as_url_error(target: Target, reason: str) -> ConnectError:

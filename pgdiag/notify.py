@@ -27,8 +27,13 @@ class NotifyError(PgdiagError):
 
 
 def check_url(url: str) -> None:
-    """Refuse, before any work, a URL that is not http(s)."""
-    parts = urlsplit(url)
+    """Refuse, before any work, a URL that is not http(s) or that cannot be parsed (say ``http://[::1``
+    or a port that is not a number), without showing more of it than `_safe` does."""
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # ValueError unless the port is a number in range
+    except ValueError:
+        raise NotifyError(f"--notify got a malformed URL: {_safe(url)!r}") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise NotifyError(f"--notify needs an http:// or https:// URL, got {_safe(url)!r}")
 
@@ -79,7 +84,10 @@ def _target_lines(run: TargetRun, prefix: str) -> list[str]:
 
 def _safe(url: str) -> str:
     """Scheme and host of `url` only: webhook paths and queries carry tokens."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<invalid URL>"
     try:
         port = f":{parts.port}" if parts.port else ""
     except ValueError:

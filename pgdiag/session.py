@@ -6,6 +6,7 @@ shows up as a statement in the target's ``pg_stat_statements``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import psycopg
@@ -27,16 +28,21 @@ class SessionLimits:
 
 def startup_options(target: Target, limits: SessionLimits, *, read_only: bool = True,
                     extra_settings: dict[str, str] | None = None) -> str:
-    """The libpq ``options`` string: the user's own options plus pgdiag's safety settings."""
-    settings = {**(extra_settings or {}),
-        "statement_timeout": str(limits.statement_timeout_ms),
-        "lock_timeout": str(limits.lock_timeout_ms),
-        "default_transaction_read_only": "on" if read_only else "off",
-    }
-    if target.search_path:
-        settings["search_path"] = target.search_path
+    """The libpq ``options`` string: the user's own options, then Prisma's schema, then pgdiag's settings.
+
+    The server applies ``-c`` settings in order and the last one wins, so pgdiag's safety settings come
+    last: nothing in the user's ``options`` or URL can loosen them. ``application_name`` is not among
+    them: it travels as its own startup parameter, which the server applies after ``options``.
+    """
+    settings = [
+        *([("search_path", _schema_identifier(target.search_path))] if target.search_path else []),
+        *(extra_settings or {}).items(),
+        ("statement_timeout", str(limits.statement_timeout_ms)),
+        ("lock_timeout", str(limits.lock_timeout_ms)),
+        ("default_transaction_read_only", "on" if read_only else "off"),
+    ]
     user_options = conninfo_to_dict(target.conninfo).get("options") or ""
-    ours = " ".join(f"-c {name}={_escape(value)}" for name, value in settings.items())
+    ours = " ".join(f"-c {name}={_escape(value)}" for name, value in settings)
     return f"{user_options} {ours}".strip()
 
 
@@ -78,5 +84,13 @@ def connect_failure_reason(exc: BaseException) -> str:
 
 
 def _escape(value: str) -> str:
-    """Escape a setting value for libpq's ``options`` (spaces and backslashes)."""
-    return value.replace("\\", "\\\\").replace(" ", "\\ ")
+    """Escape a setting value for the ``options`` startup parameter: the server splits it at any
+    whitespace (tab and newline too) and reads ``\\x`` as ``x``, so every whitespace character and
+    backslash gets a backslash; unescaped, a value could smuggle in ``-c`` settings of its own."""
+    return re.sub(r"[\s\\]", lambda match: "\\" + match.group(), value)
+
+
+def _schema_identifier(schema: str) -> str:
+    """Prisma's ``schema`` as one ``search_path`` entry: quoted unless it is a plain lower-case name, so
+    that, as for Prisma, it names exactly that schema (capitals kept, a comma not a list separator)."""
+    return schema if re.fullmatch(r"[a-z_][a-z0-9_$]*", schema) else '"' + schema.replace('"', '""') + '"'

@@ -9,9 +9,11 @@ supplies the value when the option is absent.
 from __future__ import annotations
 
 import re
+from functools import cache
 from pathlib import Path
 
 from platformdirs import user_data_path
+from psycopg import pq
 
 from pgdiag.dsn import parse
 from pgdiag.store.base import NewSnapshot, SnapshotInfo, Store, StoredSnapshot, StoreError
@@ -20,7 +22,8 @@ __all__ = ["NewSnapshot", "SnapshotInfo", "Store", "StoreError", "StoredSnapshot
            "open_store"]
 
 DEFAULT = "default"
-_KEYWORD_DSN = re.compile(r"^\s*(host|hostaddr|port|dbname|user|service|passfile|sslmode)\s*=")
+_URL = re.compile(r"^\s*[A-Za-z][A-Za-z0-9+.\-]*:/")
+_KEYWORD = re.compile(r"(?:^|\s)(\w+)\s*=")
 
 
 def default_path() -> Path:
@@ -32,10 +35,20 @@ def default_path() -> Path:
 def is_dsn(spec: str) -> bool:
     """Whether a ``--store`` value names a PostgreSQL database rather than a file.
 
-    >>> is_dsn("postgresql://pgdiag@store/pgdiag"), is_dsn("host=store dbname=pgdiag"), is_dsn("./h.sqlite3")
+    Anything shaped like a URL (``scheme:/…``) or holding a libpq keyword (``password=…``, ``sslmode=…``)
+    is meant as a connection string, even a malformed one: taken as a file name it would create a file
+    named after it and echo its password in errors. A malformed one fails in `pgdiag.dsn.parse`, redacted.
+
+    >>> is_dsn("postgresql://pgdiag@store/pgdiag"), is_dsn("password=pw dbname=pgdiag"), is_dsn("./h.sqlite3")
     (True, True, False)
     """
-    return spec.strip().startswith(("postgresql://", "postgres://")) or bool(_KEYWORD_DSN.match(spec))
+    return bool(_URL.match(spec)) or any(key.lower() in _libpq_keywords() for key in _KEYWORD.findall(spec))
+
+
+@cache
+def _libpq_keywords() -> frozenset[str]:
+    """The connection keywords the installed libpq knows."""
+    return frozenset(option.keyword.decode() for option in pq.Conninfo.get_defaults())
 
 
 def open_store(spec: str, *, create: bool) -> Store:
