@@ -37,6 +37,8 @@ def startup_options(target: Target, limits: SessionLimits, *, read_only: bool = 
     settings = [
         *([("search_path", _schema_identifier(target.search_path))] if target.search_path else []),
         *(extra_settings or {}).items(),
+        # The server then splits and lexes statements as pglast does (a database may default to 'off').
+        ("standard_conforming_strings", "on"),
         ("statement_timeout", str(limits.statement_timeout_ms)),
         ("lock_timeout", str(limits.lock_timeout_ms)),
         ("default_transaction_read_only", "on" if read_only else "off"),
@@ -50,7 +52,8 @@ def connect(target: Target, limits: SessionLimits | None = None, *, read_only: b
             extra_settings: dict[str, str] | None = None) -> psycopg.Connection:
     """Connect to `target` in autocommit mode with pgdiag's safety settings.
 
-    Autocommit keeps collectors independent: a failing catalog query aborts only itself.
+    Autocommit keeps collectors independent: a failing catalog query aborts only itself. The session
+    talks UTF-8 whatever the database's encoding, and lexes strings as pglast does.
     Connection failures become a one-line `ConnectError` with the password redacted.
     """
     limits = limits or SessionLimits()
@@ -59,6 +62,7 @@ def connect(target: Target, limits: SessionLimits | None = None, *, read_only: b
             target.conninfo,
             autocommit=True,
             application_name=APPLICATION_NAME,
+            client_encoding="UTF8",  # names and texts arrive as str (and JSON decodes) in LATIN1 or SQL_ASCII too
             connect_timeout=limits.connect_timeout_s,
             options=startup_options(target, limits, read_only=read_only, extra_settings=extra_settings),
         )
