@@ -28,6 +28,8 @@ STORE_FORMAT = "pgdiag-store"
 # id, target_key, target_name, dsn, database, server_version, collected_at, stored_at,
 # pgdiag_version, then the number of findings per severity, worst first.
 _INFO_COLUMNS = 9 + len(SEVERITIES)
+MAX_ID = 2**63 - 1
+"""The largest snapshot id a store can hold (SQLite's INTEGER, PostgreSQL's bigint)."""
 
 # A function that runs one named statement of the store's SQL with parameters and returns its rows.
 Run = Callable[[str, dict[str, Any]], list[tuple]]
@@ -198,21 +200,30 @@ class Store(ABC):
         return self.get(int(rows[0][0])) if rows else None
 
     def get(self, snapshot_id: int) -> StoredSnapshot:
-        """Snapshot `snapshot_id` with its frames and findings; an unknown id is a one-line error."""
+        """Snapshot `snapshot_id` with its frames and findings; an unknown id or damaged data is a one-line
+        error."""
         with self._read() as run:
-            rows = run("select_snapshot", {"id": snapshot_id})
+            # An id beyond a 64-bit integer cannot be stored (and SQLite cannot even bind it): not asked for.
+            rows = run("select_snapshot", {"id": snapshot_id}) if 0 < snapshot_id <= MAX_ID else []
             if not rows:
                 raise StoreError(f"no snapshot {snapshot_id} in store {self.display} (see `pgdiag history`)")
             findings = run("select_findings", {"id": snapshot_id})
         row = rows[0]
+        info = self._info(row[:_INFO_COLUMNS])
         frames, checks_ran, not_run = row[_INFO_COLUMNS:]
         try:
             snapshot = codec.decode_snapshot(bytes(frames))
             stored_findings = [codec.decode_finding(doc) for (doc,) in findings]
         except PgdiagError as exc:
             raise StoreError(f"snapshot {snapshot_id} in store {self.display} is unreadable: {exc}") from None
-        return StoredSnapshot(info=self._info(row[:_INFO_COLUMNS]), snapshot=snapshot, findings=stored_findings,
-                              not_run=json.loads(not_run), checks_ran=tuple(json.loads(checks_ran)))
+        ran = _json(checks_ran)
+        if not (isinstance(ran, list) and all(isinstance(check, str) for check in ran)):
+            raise self._damaged(snapshot_id, "checks_ran", checks_ran)
+        skipped = _json(not_run)
+        if not (isinstance(skipped, dict) and all(isinstance(reason, str) for reason in skipped.values())):
+            raise self._damaged(snapshot_id, "not_run", not_run)
+        return StoredSnapshot(info=info, snapshot=snapshot, findings=stored_findings, not_run=skipped,
+                              checks_ran=tuple(ran))
 
     def prune(self, older_than: datetime) -> int:
         """Delete snapshots collected before `older_than`, keeping each target's latest; return how many went."""
@@ -224,13 +235,44 @@ class Store(ABC):
         return count
 
     def _info(self, row: Sequence[Any]) -> SnapshotInfo:
-        """A `SnapshotInfo` from the columns every listing statement returns, in order."""
+        """A `SnapshotInfo` from the columns every listing statement returns, in order; a column that does
+        not hold what pgdiag wrote there (edited by hand, damaged) is a one-line error naming the snapshot."""
         snapshot_id, key, name, dsn, database, server_version, collected_at, stored_at, version = row[:9]
+        texts = {"target_key": key, "dsn": dsn, "database": database, "server_version": server_version,
+                 "pgdiag_version": version}
+        if name is not None:
+            texts["target_name"] = name
+        for column, value in texts.items():
+            if not isinstance(value, str):
+                raise self._damaged(snapshot_id, column, value)
         return SnapshotInfo(
             id=int(snapshot_id), target_key=key, target_name=name, dsn=dsn, database=database,
-            server_version=server_version, collected_at=self._timestamp_out(collected_at),
-            stored_at=self._timestamp_out(stored_at), pgdiag_version=version,
+            server_version=server_version, collected_at=self._stored_time(snapshot_id, "collected_at", collected_at),
+            stored_at=self._stored_time(snapshot_id, "stored_at", stored_at), pgdiag_version=version,
             severity_counts={severity: int(n or 0) for severity, n in zip(SEVERITIES, row[9:_INFO_COLUMNS])})
+
+    def _stored_time(self, snapshot_id: int, column: str, value: Any) -> datetime:
+        """A stored timestamp column as a UTC datetime; one that is not a timestamp is damage."""
+        try:
+            return self._timestamp_out(value)
+        except (ValueError, TypeError, OverflowError):
+            raise self._damaged(snapshot_id, column, value) from None
+
+    def _damaged(self, snapshot_id: int, column: str, value: Any) -> StoreError:
+        """The error for a metadata column that does not hold what pgdiag wrote, as frames and findings
+        report theirs (the value is cut short: it is only a hint at what happened)."""
+        shown = repr(value)
+        shown = shown if len(shown) <= 40 else shown[:37] + "..."
+        return StoreError(f"snapshot {snapshot_id} in store {self.display} is unreadable: "
+                          f"damaged {column} ({shown})")
+
+
+def _json(text: Any) -> Any:
+    """A stored JSON document, or None when it is not one (the caller reports the damage)."""
+    try:
+        return json.loads(text)
+    except (ValueError, TypeError):
+        return None
 
 
 def _now() -> datetime:

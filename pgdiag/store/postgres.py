@@ -17,6 +17,8 @@ from typing import Any, Iterator
 
 import psycopg
 from psycopg import errors
+from psycopg.abc import Buffer
+from psycopg.types.datetime import TimestamptzLoader
 
 from pgdiag.dsn import Target
 from pgdiag.session import APPLICATION_NAME, SessionLimits, connect_failure_reason, startup_options
@@ -51,6 +53,7 @@ class PostgresStore(Store):
         self._target = target
         self.display = target.display
         self._conn = connect_store(target)
+        self._conn.adapters.register_loader("timestamptz", _StoredTimestampLoader)
         try:
             self._open(create)
         except BaseException:
@@ -119,8 +122,23 @@ class PostgresStore(Store):
         return value.astimezone(timezone.utc)
 
     def _timestamp_out(self, value: Any) -> datetime:
+        """A stored timestamptz as a UTC datetime; the text of one Python cannot hold raises ValueError."""
+        if not isinstance(value, datetime):
+            raise ValueError(f"not a timestamp pgdiag wrote: {value!r}")
         return value.astimezone(timezone.utc)
 
     def close(self) -> None:
         """Close the session."""
         self._conn.close()
+
+
+class _StoredTimestampLoader(TimestamptzLoader):
+    """Reads a timestamptz as a datetime, or as its text when Python cannot hold it ('infinity', years past
+    9999: never written by pgdiag, only by hand), so the store reports which snapshot is damaged instead of
+    failing the whole read."""
+
+    def load(self, data: Buffer) -> datetime | str:
+        try:
+            return super().load(data)
+        except psycopg.DataError:
+            return bytes(data).decode()

@@ -21,6 +21,8 @@ from pgdiag.store.sqlfiles import statement
 APPLICATION_ID = 1885823079  # 'pgdg'
 _TIMESTAMP = "%Y-%m-%dT%H:%M:%S.%fZ"
 BUSY_WAIT_S = 30.0  # as configure_connection's busy_timeout
+# What SQLite reports when it can neither find nor create the write-ahead log's files (see _configure).
+_CANNOT_SHARE = frozenset({"SQLITE_READONLY_DIRECTORY", "SQLITE_READONLY_CANTINIT", "SQLITE_CANTOPEN"})
 
 
 class SqliteStore(Store):
@@ -29,30 +31,33 @@ class SqliteStore(Store):
     backend = "sqlite"
 
     def __init__(self, path: Path, *, create: bool) -> None:
-        """Open (or, with `create`, create) the store at `path`; nothing is written to a file that is not one."""
+        """Open (or, with `create`, create) the store at `path`; nothing is written to a file that is not one.
+        Without `create` (``history``, ``report``) a store on read-only storage is still read (`_configure`)."""
         self.path = path
         self.display = str(path)
         _check_path(path, create)
-        mode = "rwc" if create else "rw"
-        try:
-            self._conn = sqlite3.connect(f"file:{quote(str(path))}?mode={mode}", uri=True, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open store {path}: {exc}") from None
+        self._conn = self._connect("rwc" if create else "rw")
         try:
             self._open(create)
         except BaseException:
             self._conn.close()
             raise
 
+    def _connect(self, mode: str, *, immutable: bool = False) -> sqlite3.Connection:
+        """A connection to the file in SQLite's URI `mode` (``ro``, ``rw``, ``rwc``)."""
+        uri = f"file:{quote(str(self.path))}?mode={mode}{'&immutable=1' if immutable else ''}"
+        try:
+            return sqlite3.connect(uri, uri=True, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StoreError(f"cannot open store {self.path}: {exc}") from None
+
     def _open(self, create: bool) -> None:
         """Identify the file, then create or migrate the schema as needed."""
-        run = self._runner()
         with self._errors("open"):
-            self._script("configure_connection")
-            application_id, has_meta, objects = run("store_state", {})[0]
+            application_id, has_meta, objects = self._configure(create)
         if application_id == APPLICATION_ID and has_meta:
             with self._errors("open"):
-                version = self._check_format(run)
+                version = self._check_format(self._runner())
             if not self._up_to_date(version):
                 self._initialise()
             return
@@ -65,6 +70,36 @@ class SqliteStore(Store):
         with self._errors("create"):
             self._prepare_new_file()
         self._initialise()
+
+    def _configure(self, create: bool) -> tuple[int, int, int]:
+        """Apply the connection settings, then return what the file holds: its application id, whether it
+        has store_meta, and how many schema objects it has.
+
+        Reading commands (no `create`) must also work on read-only storage: a read-only mount, a file and
+        directory the user may only read. They open the file in mode ``rw`` all the same: SQLite opens a
+        file it may not write read-only by itself, and a connection that may write removes the write-ahead
+        log's ``-wal`` and ``-shm`` files when it closes last, as pgdiag always did. (Mode ``ro`` was tried:
+        it reads such stores no better and leaves those two files behind after every ``history``.)
+
+        A write-ahead-logged file cannot be read without its ``-wal`` and ``-shm`` files. When they are
+        absent (every connection closed cleanly) and the directory cannot be written, SQLite cannot create
+        them and the first statement fails. The file alone then holds every committed snapshot, so it is
+        reopened ``mode=ro&immutable=1``: read without those files and without locks. Only someone who may
+        write the directory (its owner) can write the store meanwhile, and its writes reach the main file
+        only at a checkpoint; a read overlapping one could see a mix of old and new pages. A reading command
+        is short, so that risk is accepted rather than refusing to read a store on read-only storage. With
+        a ``-wal`` file present, snapshots may not be in the main file yet: no fallback, the error stands.
+        Writing commands get no fallback either: they need write access, and say so."""
+        try:
+            self._script("configure_connection")
+            return self._runner()("store_state", {})[0]
+        except sqlite3.OperationalError as exc:
+            if create or exc.sqlite_errorname not in _CANNOT_SHARE or _wal_of(self.path).exists():
+                raise
+        self._conn.close()
+        self._conn = self._connect("ro", immutable=True)
+        self._script("configure_connection")
+        return self._runner()("store_state", {})[0]
 
     def _prepare_new_file(self) -> None:
         """Apply the settings a new file needs. Switching it to write-ahead logging takes a lock SQLite
@@ -153,7 +188,11 @@ class SqliteStore(Store):
         return value.astimezone(timezone.utc).strftime(_TIMESTAMP)
 
     def _timestamp_out(self, value: Any) -> datetime:
-        return datetime.fromisoformat(str(value)).astimezone(timezone.utc)
+        """A stored ``…Z`` text as a UTC datetime; anything else (edited by hand) raises ValueError."""
+        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        if moment is None or moment.tzinfo is None:
+            raise ValueError(f"not a UTC timestamp: {value!r}")
+        return moment.astimezone(timezone.utc)
 
     def prune(self, older_than: datetime) -> int:
         """Delete old snapshots (see `Store.prune`), then give the freed pages back to the file system."""
@@ -165,6 +204,11 @@ class SqliteStore(Store):
     def close(self) -> None:
         """Close the connection (the WAL is checkpointed by SQLite)."""
         self._conn.close()
+
+
+def _wal_of(path: Path) -> Path:
+    """The write-ahead log file SQLite keeps beside the store `path`."""
+    return path.with_name(path.name + "-wal")
 
 
 def _check_path(path: Path, create: bool) -> None:
