@@ -26,6 +26,7 @@ def lint_migrations(
     from pgdiag.render import write_output
 
     check_destinations(json_out)
+    _check_paths(paths)
     result = lint_paths(paths)
     if json_out:
         write_output(json_out, render_lint_json(result))
@@ -33,3 +34,13 @@ def lint_migrations(
         print_lint(result)
     if fail_on and any(at_or_above(f.severity, fail_on.value) for f in result.findings):
         raise typer.Exit(1)
+
+
+def _check_paths(paths: list[Path]) -> None:
+    """A path that exists but is neither a regular file nor a directory (``/dev/null``, a FIFO) is a one-line
+    error that says so, rather than "no such file or directory" or a read that never ends."""
+    from pgdiag.errors import ConfigError
+
+    for path in paths:
+        if path.exists() and not path.is_file() and not path.is_dir():
+            raise ConfigError(f"{path}: not a regular file or directory")

@@ -6,12 +6,25 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
+from pgdiag.errors import ConfigError
+
 if TYPE_CHECKING:  # the report pulls in pandas: not needed to parse the command line or print --help
     from pgdiag.report import Report
 
 JsonOption = Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to PATH, or - for stdout.",
                                                    metavar="PATH|-")]
-HtmlOption = Annotated[Optional[str], typer.Option("--html", help="Write the HTML report to PATH.", metavar="PATH")]
+
+
+def _html_path(value: str | None) -> str | None:
+    """Refuse ``--html -`` while the command line is parsed, before any work: an HTML page on stdout would
+    be mixed with the terminal report or the JSON that goes there."""
+    if value == "-":
+        raise ConfigError("--html needs a file path: the HTML report is not written to stdout (-)")
+    return value
+
+
+HtmlOption = Annotated[Optional[str], typer.Option("--html", help="Write the HTML report to PATH.", metavar="PATH",
+                                                   callback=_html_path)]
 MarkdownOption = Annotated[Optional[str], typer.Option(
     "--markdown", help="Write a Markdown summary (for pull requests and chat) to PATH, or - for stdout.",
     metavar="PATH|-")]

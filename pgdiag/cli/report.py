@@ -20,7 +20,7 @@ def report(
     json_out: JsonOption = None,
     html_out: HtmlOption = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", metavar="FILE",
-                                                        help="pgdiag.toml ([compare] thresholds).")] = None,
+                                                        help="pgdiag.toml (\\[compare] thresholds).")] = None,
 ) -> None:
     """Render a stored snapshot as the terminal, JSON and HTML reports its scan produced."""
     from pgdiag.config import load

@@ -69,7 +69,7 @@ def scan(
             raise typer.BadParameter("--markdown and --prisma-schema do not apply to --all")
         raise typer.Exit(scan_all(config, dsn=dsn, json_dir=json_out, html_dir=html_out, store=store, keep=period,
                                   notify_url=notify_url, fail_on=fail_on.value if fail_on else None,
-                                  limits=session_limits, options=options, jobs=jobs))
+                                  limits=session_limits, options=options, jobs=jobs, quiet=quiet))
     if json_out == "-" and markdown_out == "-":
         raise typer.BadParameter("only one of --json and --markdown can go to stdout (-)")
     check_destinations(json_out, html_out, markdown_out)
@@ -96,6 +96,6 @@ def scan(
                 show(run.report, verbose)
             if history_store is not None:
                 run.snapshot_id = history_store.save(record)
-                apply_retention(history_store, period)
+                apply_retention(history_store, period, quiet)
     notify(notify_url, [run])
     raise typer.Exit(run.exit_code)

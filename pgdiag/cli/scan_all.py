@@ -16,15 +16,15 @@ from pgdiag.session import SessionLimits
 
 def scan_all(config: Config, *, dsn: str | None, json_dir: str | None, html_dir: str | None, store: str | None,
              keep: timedelta | None, notify_url: str | None, fail_on: str | None, limits: SessionLimits,
-             options: CollectOptions, jobs: int) -> int:
-    """Scan every configured target; print one line per failed target and a summary table; return the
-    exit code of the worst target."""
+             options: CollectOptions, jobs: int, quiet: bool = False) -> int:
+    """Scan every configured target; print one line per failed target and, unless `quiet` (``-q``: nothing
+    but errors), a summary table; return the exit code of the worst target."""
     from pgdiag.fleet import FleetOutputs, scan_all as scan_targets, worst_exit_code
     from pgdiag.render.index import print_index
 
     if dsn:
         raise ConfigError("--all scans the [[targets]] of pgdiag.toml: leave out -d/--dsn")
-    if "-" in (json_dir, html_dir):
+    if json_dir == "-":  # --html - is refused while the command line is parsed (pgdiag.cli.output)
         raise ConfigError("with --all, --json and --html name directories (one report per target), not -")
     outputs = FleetOutputs(json_dir=Path(json_dir) if json_dir else None,
                            html_dir=Path(html_dir) if html_dir else None)
@@ -33,8 +33,9 @@ def scan_all(config: Config, *, dsn: str | None, json_dir: str | None, html_dir:
         runs = scan_targets(config, store=history_store, outputs=outputs, fail_on=fail_on, limits=limits,
                             options=options, jobs=jobs, on_done=_report_failure)
         if history_store is not None:
-            apply_retention(history_store, keep)
-    print_index(runs)
+            apply_retention(history_store, keep, quiet)
+    if not quiet:
+        print_index(runs)
     notify(notify_url, runs)
     return worst_exit_code(runs)
 

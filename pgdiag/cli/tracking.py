@@ -55,15 +55,16 @@ def open_for_reading(spec: str | None) -> ContextManager[Store]:
     return _closing(open_store(spec or DEFAULT, create=False))
 
 
-def apply_retention(store: Store, keep: timedelta | None) -> None:
-    """Delete snapshots older than `keep` and say how many went (on stderr, so stdout stays for reports)."""
+def apply_retention(store: Store, keep: timedelta | None, quiet: bool = False) -> None:
+    """Delete snapshots older than `keep` and say how many went (on stderr, so stdout stays for reports),
+    unless `quiet` (``--quiet``: nothing but errors)."""
     if keep is None:
         return
     from pgdiag.retention import cutoff
 
     oldest = cutoff(keep)
     removed = store.prune(oldest)
-    if removed:
+    if removed and not quiet:
         sys.stderr.write(f"pgdiag: retention removed {removed} snapshots collected before "
                          f"{oldest:%Y-%m-%d %H:%M} UTC\n")
 

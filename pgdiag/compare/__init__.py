@@ -34,7 +34,8 @@ class CompareSettings:
 
     @classmethod
     def validate(cls, section: Any, path: Path) -> dict[str, Any]:
-        """The ``[compare]`` section of pgdiag.toml `path`: known names, numbers of the right kind, positive."""
+        """The ``[compare]`` section of pgdiag.toml `path`: known names, numbers of the right kind, positive and
+        finite (TOML's ``nan`` would silently switch regressions off, ``inf`` too)."""
         if not isinstance(section, dict):
             raise ConfigError(f"invalid config file {path}: [compare] must be a table")
         defaults = {f.name: f.default for f in fields(cls)}
@@ -43,7 +44,7 @@ class CompareSettings:
                 raise ConfigError(f"invalid config file {path}: [compare] has no option {name!r}")
             integral = isinstance(defaults[name], int)
             kinds = (int,) if integral else (int, float)
-            if isinstance(value, bool) or not isinstance(value, kinds) or value <= 0:
+            if isinstance(value, bool) or not isinstance(value, kinds) or not 0 < value < float("inf"):
                 raise ConfigError(f"invalid config file {path}: compare.{name} must be a positive "
                                   f"{'whole number' if integral else 'number'}, got {value!r}")
         return dict(section)
