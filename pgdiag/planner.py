@@ -65,7 +65,11 @@ class Planner:
         self._names = itertools.count(1)
         self._hypothetical = 0
         self._plain: dict[str, PlanCost | None] = {}
-        row = conn.execute(queries.get("hypopg_schema", conn.info.server_version)).fetchone()
+        try:
+            row = conn.execute(queries.get("hypopg_schema", conn.info.server_version)).fetchone()
+        except psycopg.Error:
+            conn.close()
+            raise
         self.hypopg_schema: str | None = row[0] if row else None
 
     @classmethod

@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+import psycopg
+
 from pgdiag.checks import CheckRun, run_checks
 from pgdiag.collect import CollectOptions, collect
 from pgdiag.config import Config
 from pgdiag.dsn import Target
+from pgdiag.errors import ConnectError
 from pgdiag.planner import Planner
 from pgdiag.session import SessionLimits, connect
 from pgdiag.side_session import SideQueries
@@ -41,13 +44,27 @@ def scan(target: Target, *, limits: SessionLimits | None = None, options: Collec
         snapshot = collect(conn, target.display, options, on_progress=on_progress, side=side)
     if on_progress:
         on_progress("checks")
-    if not snapshot.ok("statements"):
-        checks = run_checks(snapshot, config)
-    else:
-        with Planner.open(target, limits) as planner:
-            checks = run_checks(snapshot, config, planner)
+    planner = _planner(target, limits, snapshot) if snapshot.ok("statements") else None
+    try:
+        checks = run_checks(snapshot, config, planner)
+    finally:
+        if planner is not None:
+            planner.close()
     if prisma_schema is not None:
         from pgdiag.prisma.fixes import with_prisma_fixes
 
         checks.findings = with_prisma_fixes(checks.findings, prisma_schema)
     return ScanResult(snapshot=snapshot, checks=checks)
+
+
+def _planner(target: Target, limits: SessionLimits | None, snapshot: Snapshot) -> Planner | None:
+    """The what-if planner on its own session; None, with a note on the statements collector, when that session
+    cannot open or answer (connection limit, timeout): index advice is then estimated, not lost."""
+    try:
+        return Planner.open(target, limits)
+    except (ConnectError, psycopg.Error) as exc:
+        status = snapshot.status("statements")
+        if status is not None:
+            reason = f"no planner session ({' '.join(str(exc).split())}): index advice is estimated, not planned"
+            status.message = f"{status.message}; {reason}" if status.message else reason
+        return None

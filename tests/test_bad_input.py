@@ -138,3 +138,20 @@ def test_real_process_exit_code_and_single_line() -> None:
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 2
     assert len(result.stderr.splitlines()) == 1 and "Sec-ret1" not in result.stderr + result.stdout
+
+
+def test_no_planner_session_means_estimated_advice_not_a_lost_scan(db: TestDatabase) -> None:
+    """The what-if planner opens its session after collection; when it cannot (here: a port nothing listens
+    on; in production a connection limit or a timeout), the checks run on estimates and the statements
+    collector says so."""
+    import re
+
+    from pgdiag.checks import run_checks
+    from pgdiag.dsn import parse
+    from pgdiag.scan import _planner
+    from tests.conftest import run_scan
+
+    snapshot = run_scan(db).snapshot
+    assert _planner(parse(re.sub(r"port=\d+", "port=1", db.dsn)), None, snapshot) is None
+    assert "no planner session" in (snapshot.status("statements").message or "")
+    assert "missing_index" not in run_checks(snapshot).not_run
