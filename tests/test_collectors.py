@@ -15,6 +15,7 @@ from pgdiag.collect.runner import COLLECTORS
 from pgdiag.errors import PgdiagError
 from pgdiag.workload import workload
 from pgdiag.explain import run as explain_run
+from pgdiag.explain import volatility
 from pgdiag.snapshot import Snapshot
 from tests.cli_helpers import invoke
 from tests.conftest import run_scan
@@ -35,7 +36,8 @@ def test_every_planner_query_has_a_file_for_every_supported_major(major: int) ->
 
 
 def test_every_query_file_is_used() -> None:
-    assert set(queries.names()) == set(COLLECTORS) | set(planner.QUERIES) | set(explain_run.QUERIES)
+    assert set(queries.names()) == (set(COLLECTORS) | set(planner.QUERIES) | set(explain_run.QUERIES)
+                                    | set(volatility.QUERIES))
 
 
 def test_all_collectors_succeed(db: TestDatabase) -> None:

@@ -17,6 +17,7 @@ from psycopg import sql
 
 from pgdiag import queries
 
+QUERIES = ("explain_volatile_functions",)
 # Volatile, but harmless when run and rolled back (values, waits), or refused in a read-only
 # transaction with a clear error (sequences).
 HARMLESS = frozenset({
