@@ -8,6 +8,7 @@ parser rejects are left out (the statements collector's status says how many).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Collection
@@ -20,6 +21,7 @@ from pgdiag.sql import Analysis, Statement, analyze
 HIDDEN_TEXT = "<insufficient privilege>"
 SUMMED = ("calls", "total_exec_time", "rows", "shared_blks_hit", "shared_blks_read", "temp_blks_written")
 PARSE_CACHE = 20_000
+_PATH_ENTRY = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^,]*))\s*(?:,|$)')
 
 
 @dataclass(frozen=True)
@@ -77,12 +79,38 @@ def workload(snapshot: Snapshot) -> Workload:
     return snapshot.derived("workload", _build)
 
 
-def search_path(snapshot: Snapshot) -> tuple[str, ...]:
-    """The schemas unqualified table names resolve to: the session's search_path without ``$user``."""
+def search_path(snapshot: Snapshot, user: str | None = None) -> tuple[str, ...]:
+    """The schemas unqualified table names resolve to, as the server would: the search_path setting pgdiag's
+    session sees, ``$user`` standing for `user` (the role that ran the statement; pgdiag's own role when
+    None), and only schemas that hold tables (the server skips schemas that do not exist).
+
+    Per-role settings of other roles (``ALTER ROLE app SET search_path``) are not visible to pgdiag.
+    """
     settings = snapshot.frame("settings")
     value = settings.loc[settings["name"] == "search_path", "setting"] if not settings.empty else pd.Series([])
-    schemas = [s.strip().strip('"') for s in str(value.iloc[0]).split(",")] if not value.empty else ["public"]
-    return tuple(s for s in schemas if s and s != "$user") or ("public",)
+    entries = path_entries(str(value.iloc[0])) if not value.empty else ["public"]
+    if user is None and snapshot.ok("server"):
+        user = str(snapshot.frame("server")["current_user"].iloc[0])
+    existing = _schemas_with_tables(snapshot)  # empty when the columns are unknown: then nothing is skipped
+    resolved = [user if entry == "$user" else entry for entry in entries]
+    return tuple(schema for schema in resolved
+                 if schema and schema != "$user" and (not existing or schema in existing)) or ("public",)
+
+
+def path_entries(value: str) -> list[str]:
+    """The entries of a search_path value: quoted names as written, unquoted ones folded to lower case.
+
+    >>> path_entries('"$user", public, "a,b", "MySchema", Other')
+    ['$user', 'public', 'a,b', 'MySchema', 'other']
+    """
+    return [match.group(1).replace('""', '"') if match.group(1) is not None else match.group(2).strip().lower()
+            for match in _PATH_ENTRY.finditer(value) if match.group(1) is not None or match.group(2).strip()]
+
+
+def _schemas_with_tables(snapshot: Snapshot) -> frozenset[str]:
+    """The schemas the columns catalogue knows a table in."""
+    columns = snapshot.frame("columns")
+    return frozenset(columns["schema"].astype(str)) if not columns.empty else frozenset()
 
 
 def parsed(text: str, path: tuple[str, ...], columns: ColumnIndex | None = None) -> Analysis:
@@ -131,15 +159,19 @@ def _build(snapshot: Snapshot) -> Workload:
     total_ms = float(top["total_exec_time"].sum())
     visible = top[top["query"].notna() & (top["query"] != HIDDEN_TEXT)]
     grouped = visible.groupby(["dbid", "queryid"], dropna=False, sort=False).agg(
-        query=("query", "first"), **{column: (column, "sum") for column in SUMMED})
-    path, columns = search_path(snapshot), column_index(snapshot)
+        query=("query", "first"), username=("username", "first"), **{column: (column, "sum") for column in SUMMED})
+    columns = column_index(snapshot)
+    paths: dict[str | None, tuple[str, ...]] = {}
     analysed = []
     skipped: dict[str, int] = {}
     ordered = grouped.sort_values("total_exec_time", ascending=False)
-    for (_, queryid), text, calls, statement_ms, rows, hit, read in zip(
-            ordered.index, *(ordered[c] for c in ("query", "calls", "total_exec_time", "rows", "shared_blks_hit",
-                                                  "shared_blks_read"))):
-        result = parsed(text, path, columns)
+    for (_, queryid), text, user, calls, statement_ms, rows, hit, read in zip(
+            ordered.index, *(ordered[c] for c in ("query", "username", "calls", "total_exec_time", "rows",
+                                                  "shared_blks_hit", "shared_blks_read"))):
+        user = user if isinstance(user, str) else None
+        if user not in paths:  # "$user" in the path is the role that ran the statement
+            paths[user] = search_path(snapshot, user)
+        result = parsed(text, paths[user], columns)
         if result.statement is None:
             skipped[result.kind] = skipped.get(result.kind, 0) + 1
             continue

@@ -178,6 +178,28 @@ def test_workload_shares_add_up_to_all_statement_time(db: TestDatabase) -> None:
     assert sum(shares) <= 100 + 1e-6
 
 
+def test_user_schema_in_the_search_path_is_the_statement_role_s(db: TestDatabase) -> None:
+    """With the default search_path ("$user", public), an unqualified table resolves to the schema named after
+    the role that ran the statement when that schema has it, as on the server, else to public."""
+    import psycopg as pg
+
+    db.execute("DROP SCHEMA IF EXISTS coll_app CASCADE", "DROP ROLE IF EXISTS coll_app",
+               "CREATE ROLE coll_app LOGIN", "CREATE SCHEMA coll_app AUTHORIZATION coll_app",
+               "CREATE TABLE coll_app.coll_ledger (id int PRIMARY KEY, k int)",
+               "ALTER TABLE coll_app.coll_ledger OWNER TO coll_app",
+               "CREATE TABLE IF NOT EXISTS public.coll_ledger (id int PRIMARY KEY, k int)",
+               "CREATE TABLE IF NOT EXISTS public.coll_only_public (id int PRIMARY KEY)",
+               "GRANT SELECT ON public.coll_only_public TO coll_app")
+    db.reset_statements()
+    with pg.connect(db.dsn.replace("user=postgres", "user=coll_app"), autocommit=True) as conn:
+        assert conn.execute("SHOW search_path").fetchone()[0] == '"$user", public'
+        conn.execute("SELECT count(*) FROM coll_ledger WHERE k = %s", [1]).fetchall()
+        conn.execute("SELECT count(*) FROM coll_only_public").fetchall()
+    resolved = {ref.table: ref.schema for item in workload(run_scan(db).snapshot).statements
+                for ref in item.statement.refs}
+    assert resolved["coll_ledger"] == "coll_app" and resolved["coll_only_public"] == "public"
+
+
 def test_locked_relations_are_not_sized_and_nothing_waits(db: TestDatabase) -> None:
     db.execute("CREATE TABLE IF NOT EXISTS coll_locked (id serial PRIMARY KEY, v text)")
     holder = db.connect()
