@@ -31,7 +31,8 @@ def table_accesses(item: WorkloadStatement) -> Iterator[TableAccess]:
 
 def _accesses(statement: Statement, block: Block, ref: TableRef, item: WorkloadStatement) -> Iterator[TableAccess]:
     """The access of one table reference: its own filters and sort, else its join columns one by one."""
-    own = [p for p in block.predicates if p.ref == ref.id and p.top_level and p.value in BOUND_VALUES]
+    own = [p for p in block.predicates if p.ref == ref.id and p.top_level and p.value in BOUND_VALUES
+           and not p.column_cast]  # an index on the column does not serve a condition on its cast
     equality = tuple(p.column for p in own if p.op in EQUALITY_OPS)
     ranges = tuple(p.column for p in own if p.op == "range")
     order_by = _sort_on(block, ref)

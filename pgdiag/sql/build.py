@@ -423,13 +423,14 @@ class Builder:
             self._compare(lhs, rhs, name, block, top, source)
             return
         if lhs is None and rhs is not None:
-            lhs, right = rhs, left
+            lhs, left, right = rhs, right, left
         if lhs is None or lhs.ref is None:
             return
         value, params = self._value(right, scope)
         link = uncast(right)
         self._predicate(block, lhs, _op(name), value, params, top, source,
-                        link=link if isinstance(link, ast.SubLink) else None)
+                        link=link if isinstance(link, ast.SubLink) else None,
+                        column_cast=isinstance(left, ast.TypeCast))
 
     def _compare(self, lhs: Column, rhs: Column, name: str, block: _Pending, top: bool,
                  source: ConditionSource) -> None:
@@ -444,13 +445,14 @@ class Builder:
 
     def _predicate(self, block: _Pending, column: Column, op: Op, value: ValueKind, params: tuple[int, ...],
                    top: bool, source: ConditionSource, origin: Origin | None = None,
-                   link: ast.SubLink | None = None) -> None:
+                   link: ast.SubLink | None = None, column_cast: bool = False) -> None:
         """File a condition on a real table's column; `origin` or `link` (the subquery compared with, whose
-        block is known once built) say where its value comes from."""
+        block is known once built) say where its value comes from; `column_cast` that the column is cast."""
         assert column.ref is not None
         if link is not None:
             block.links.append((len(block.predicates), id(link)))
-        block.predicates.append(Predicate(column.ref.id, column.name, op, value, params, top, source, origin))
+        block.predicates.append(Predicate(column.ref.id, column.name, op, value, params, top, source, origin,
+                                          column_cast))
 
     def _value(self, node: ast.Node | None, scope: Scope) -> tuple[ValueKind, tuple[int, ...]]:
         """What a column is compared with, and the parameters it uses."""

@@ -72,6 +72,8 @@ class Predicate:
     top_level: bool
     source: ConditionSource
     origin: Origin | None = None
+    column_cast: bool = False
+    """True when the column itself is cast (``a::text = $1``): an index on the column does not serve it."""
 
 
 @dataclass(frozen=True)

@@ -659,3 +659,16 @@ def test_a_statement_nested_too_deep_is_left_out_not_fatal() -> None:
     nested = "SELECT 1 FROM t WHERE " + "(a = $1 OR " * 1500 + "b = $2" + ")" * 1500
     analysis = analyze(nested, ("public",))
     assert (analysis.kind, analysis.statement, analysis.error) == ("too_deep", None, "nested too deeply to analyse")
+
+
+def test_a_cast_column_is_marked_and_gets_no_index_advice() -> None:
+    """``a::text = '5'`` cannot use an index on a; a cast on the value side (``b = $2::int``) can. The model
+    marks the first, and index advice leaves it out."""
+    from pgdiag.advice.access import table_accesses
+    from pgdiag.workload import StatementRef, WorkloadStatement
+
+    analysis = analyze('SELECT * FROM "public"."c" WHERE "a"::text = $1 AND $2::int = "b"', ("public",))
+    assert analysis.statement is not None
+    assert [(p.column, p.column_cast) for p in analysis.statement.top.predicates] == [("a", True), ("b", False)]
+    item = WorkloadStatement(StatementRef(None, analysis.statement.text, 2, 10, 100.0, 10, 100), analysis.statement)
+    assert [access.equality for access in table_accesses(item)] == [("b",)]
