@@ -72,6 +72,8 @@ class Config:
         wins over pgdiag.toml); unchanged when `column` is None."""
         if column is None:
             return self
+        if not column.strip():  # pgdiag.toml refuses an empty tenant_column too
+            raise ConfigError("--tenant-column needs a column name")
         return replace(self, tenancy=replace(self.tenancy, tenant_column=column))
 
 

@@ -155,3 +155,7 @@ def test_no_planner_session_means_estimated_advice_not_a_lost_scan(db: TestDatab
     assert _planner(parse(re.sub(r"port=\d+", "port=1", db.dsn)), None, snapshot) is None
     assert "no planner session" in (snapshot.status("statements").message or "")
     assert "missing_index" not in run_checks(snapshot).not_run
+
+
+def test_an_empty_tenant_column_is_refused(capsys) -> None:
+    assert_one_line_error(invoke(capsys, "scan", "--tenant-column", " "), "--tenant-column needs a column name")
