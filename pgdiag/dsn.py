@@ -137,6 +137,8 @@ def _strip_prisma_params(url: str) -> tuple[str, str | None]:
         return url, None
     kept, schema = [], None
     for pair in url[start + 1:].split("&"):
+        if not pair:  # "a=1&&b=2": libpq refuses the empty pair, Prisma and the old parser ignored it
+            continue
         key, _, value = pair.partition("=")
         if unquote(key) == "schema":
             schema = unquote_plus(value) or None

@@ -135,7 +135,7 @@ def test_user_options_cannot_override_safety_settings(db: TestDatabase) -> None:
     assert shown == ["on", "30s", "1s", "pgdiag"]
 
 
-@pytest.mark.parametrize("extra", ["", "&schema=public&connection_limit=5"])
+@pytest.mark.parametrize("extra", ["", "&schema=public&connection_limit=5", "&&connection_limit=5&"])
 def test_url_query_reaches_libpq_as_written(db: TestDatabase, extra: str) -> None:
     with connect(parse(_socket_url(db, f"options=-c%20work_mem%3D64MB{extra}"))) as conn:
         assert conn.execute("SHOW work_mem").fetchone()[0] == "64MB"

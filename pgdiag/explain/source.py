@@ -32,12 +32,18 @@ def read_text(statement: str | None, file: Path | None) -> str:
             reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise PgdiagError(f"cannot read {file}: {reason}") from None
     source = "standard input" if statement == "-" else "the statement"
-    text = sys.stdin.read() if statement == "-" else statement or ""
     try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates
+        text = _read_stdin() if statement == "-" else statement or ""
+        text.encode("utf-8")  # bytes that are not UTF-8 can arrive as lone surrogates (C locale, argv)
+    except (UnicodeDecodeError, UnicodeEncodeError):
         raise PgdiagError(f"{source} is not UTF-8 text") from None
     return text
+
+
+def _read_stdin() -> str:
+    """Standard input as UTF-8 text, whatever the locale says it is."""
+    buffer = getattr(sys.stdin, "buffer", None)
+    return buffer.read().decode("utf-8") if buffer is not None else sys.stdin.read()
 
 
 def parse_queryid(value: str) -> int:

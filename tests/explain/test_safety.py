@@ -209,6 +209,8 @@ def test_input_that_is_not_utf8_is_refused_in_one_line(capsys, accounts: TestDat
     """Bytes that are not UTF-8 reach Python as lone surrogates; pgdiag names the input instead of crashing."""
     monkeypatch.setattr("sys.stdin", io.StringIO("\udcff\udcfe SELECT 1"))
     assert_one_line_error(invoke(capsys, "explain", "-d", accounts.dsn, "-"), "standard input is not UTF-8 text")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\xff SELECT 1"), encoding="utf-8"))  # UTF-8 locale
+    assert_one_line_error(invoke(capsys, "explain", "-d", accounts.dsn, "-"), "standard input is not UTF-8 text")
     assert_one_line_error(invoke(capsys, "explain", "-d", accounts.dsn, "SELECT '\udcff'"),
                           "the statement is not UTF-8 text")
 
