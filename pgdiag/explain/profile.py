@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+import psycopg
 
 from pgdiag import __version__
 from pgdiag.collect import collect
@@ -89,14 +90,12 @@ def profile(target: Target, *, text: str | None = None, queryid: int | None = No
         if queryid is not None:
             text = statement_by_queryid(conn, snapshot, queryid)
         checked = check_statement(text or "", search_path(snapshot), column_index(snapshot))
-        unsafe = unsafe_calls(conn, checked.functions) if options.analyze and not options.allow_writes else []
-        request = _request(checked, replace(options, analyze=False) if unsafe else options)
+        held_back = _held_back(conn, checked) if options.analyze and not options.allow_writes else None
+        request = _request(checked, replace(options, analyze=False) if held_back else options)
         run = run_explain(conn, request, limits.statement_timeout_ms / 1000)
-    if unsafe and not request.generic:
-        run.notes.append(f"the statement calls volatile function(s) {', '.join(unsafe)}: what they do outside the "
-                         "transaction (end sessions, notify, take advisory locks, reset statistics…) a rollback "
-                         "does not undo, so it was planned, not run (estimates only). Add --allow-writes to run "
-                         "it anyway in a transaction that is rolled back")
+    if held_back and not request.generic:
+        run.notes.append(f"{held_back}, so it was planned, not run (estimates only). Add --allow-writes to run it "
+                         "anyway in a transaction that is rolled back")
     if checked.writes and run.analyzed:
         run.notes.append("the statement changes data: it ran in a read-write transaction that was rolled back, "
                          "so its changes were undone (a sequence advanced by nextval stays advanced)")
@@ -115,6 +114,20 @@ def profile(target: Target, *, text: str | None = None, queryid: int | None = No
     findings = run_insights(context) + [fix_finding(fix) for fix in fixes]
     findings.sort(key=lambda f: severity_rank(f.severity))
     return Profile(snapshot.target, snapshot.collected_at, query, options.params, run, plan, findings, fixes)
+
+
+def _held_back(conn: psycopg.Connection, checked: CheckedStatement) -> str | None:
+    """Why running `checked` could reach beyond its rolled-back transaction, or None: the volatile functions it
+    calls, directly or through views; or that pglast cannot parse it, so what it calls cannot be seen."""
+    if checked.model is None:
+        return "pglast cannot parse the statement, so pgdiag cannot tell which functions it calls"
+    relations = tuple((ref.schema or "", ref.table) for ref in checked.model.refs)
+    unsafe = unsafe_calls(conn, checked.functions, relations)
+    if not unsafe:
+        return None
+    return (f"the statement calls volatile function(s) {', '.join(unsafe)} (directly or through a view): what they "
+            "do outside the transaction (end sessions, notify, take advisory locks, reset statistics…) a rollback "
+            "does not undo")
 
 
 def _request(checked: CheckedStatement, options: ExplainOptions) -> ExplainRequest:

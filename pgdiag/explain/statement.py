@@ -69,23 +69,30 @@ def check_statement(text: str, search_path: tuple[str, ...], columns: ColumnLook
     # The marker makes `analyze` skip a text as pgdiag's own; a statement copied from pgdiag's output is the user's.
     analysis = analyze(text.replace(MARKER, "/* */"), search_path, columns)
     model = analysis.statement
-    return CheckedStatement(text, model, model.n_params if model is not None else 0, _called(node))
+    return CheckedStatement(text, model, model.n_params if model is not None else 0,
+                            calls_and_reads(node)[0])
 
 
 class _Calls(Visitor):
-    """Collects the names of the functions a parse tree calls."""
+    """Collects the names of the functions a parse tree calls and of the relations it reads."""
 
     def __init__(self) -> None:
-        self.found: dict[tuple[str, str], None] = {}
+        self.functions: dict[tuple[str, str], None] = {}
+        self.relations: dict[tuple[str, str], None] = {}
 
     def visit_FuncCall(self, ancestors: Ancestor, node: ast.FuncCall) -> None:
         names = [part.sval for part in node.funcname if isinstance(part, ast.String)]
         if names:
-            self.found[(names[-2] if len(names) > 1 else "", names[-1])] = None
+            self.functions[(names[-2] if len(names) > 1 else "", names[-1])] = None
+
+    def visit_RangeVar(self, ancestors: Ancestor, node: ast.RangeVar) -> None:
+        self.relations[(node.schemaname or "", node.relname)] = None
 
 
-def _called(node: ast.Node) -> tuple[tuple[str, str], ...]:
-    """The functions `node` calls, as (schema or "", name), in the order first met."""
+def calls_and_reads(node: ast.Node) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
+    """The functions `node` calls and the relations it names, each as (schema or "", name), in the order
+    first met (CTE names among the relations are harmless: they match no view)."""
     calls = _Calls()
     calls(node)
-    return tuple(calls.found)
+    return tuple(calls.functions), tuple(calls.relations)
+

@@ -104,6 +104,18 @@ def test_a_volatile_function_with_effects_beyond_the_transaction_is_planned_not_
         assert victim.execute("SELECT 1").fetchone() == (1,)
 
 
+def test_a_volatile_function_behind_a_view_is_found_too(capsys, accounts: TestDatabase) -> None:
+    """The statement names only a view (of a view); the function that ends sessions is in its definition."""
+    with accounts.connect() as victim:
+        accounts.execute("CREATE OR REPLACE VIEW ender AS SELECT pg_terminate_backend(pid) AS ended "
+                         f"FROM pg_stat_activity WHERE pid = {victim.info.backend_pid}",
+                         "CREATE OR REPLACE VIEW ender_outer AS SELECT * FROM ender")
+        doc = explain_json(capsys, accounts, "SELECT * FROM ender_outer")
+        assert doc["analyzed"] is False
+        assert any("pg_catalog.pg_terminate_backend" in note and "through a view" in note for note in doc["notes"])
+        assert victim.execute("SELECT 1").fetchone() == (1,)
+
+
 def test_user_functions_are_volatile_unless_declared_and_the_flag_runs_them(capsys, accounts: TestDatabase) -> None:
     """A function declared without a volatility is VOLATILE: planned only, until --allow-writes; harmless
     volatile built-ins (random) and STABLE functions are still run."""
