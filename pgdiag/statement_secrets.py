@@ -12,18 +12,21 @@ from __future__ import annotations
 import re
 
 HIDDEN = "***"
-# PASSWORD 'value' (roles, user mappings' OPTIONS), E'' strings and dollar quotes included.
-_PASSWORD_LITERAL = re.compile(r"""(\bpassword\s+)(?:[eE]?'(?:[^']|'')*'|(\$[A-Za-z_0-9]*\$).*?\2)""",
-                               re.IGNORECASE | re.DOTALL)
-# password=value in a connection string inside a literal, unquoted or quoted (quotes doubled in SQL).
-_CONNINFO_PASSWORD = re.compile(r"(\bpassword\s*=\s*)(?:''(?:[^']|'''')*''|[^\s']+)", re.IGNORECASE)
-# scheme://user:password@host in a connection URL.
-_URL_PASSWORD = re.compile(r"(://[^:/@\s']*:)[^@\s']*(@)")
+# PASSWORD 'value' (roles) and password 'value' in OPTIONS (user mappings; the option name may be quoted),
+# with comments or no space before the value; plain, E'' (backslash escapes), U&'' and dollar-quoted values.
+_PASSWORD_LITERAL = re.compile(
+    r"""(\b\w*password"?\s*(?:/\*.*?\*/\s*)*)"""
+    r"""(?:[eE]'(?:[^'\\]|\\.|'')*'|[uU]&'(?:[^']|'')*'|'(?:[^']|'')*'|(\$[A-Za-z_0-9]*\$).*?\2)""",
+    re.IGNORECASE | re.DOTALL)
+# password=value (sslpassword too) in a connection string inside a literal, unquoted or quoted (quotes doubled).
+_CONNINFO_PASSWORD = re.compile(r"(\b\w*password\s*=\s*)(?:''(?:[^']|'''')*''|[^\s']+)", re.IGNORECASE)
+# scheme://user:password@host in a connection URL; the password runs to the last @, as libpq reads it.
+_URL_PASSWORD = re.compile(r"(://[^:/@\s']*:)[^\s']*(@)")
 _MAYBE = re.compile(r"password|://", re.IGNORECASE)
 
 
 def hide_secrets(text: str) -> str:
-    """`text` with passwords in it replaced by ``***``.
+    r"""`text` with passwords in it replaced by ``***``.
 
     >>> hide_secrets("ALTER ROLE app WITH LOGIN PASSWORD 'it''s secret' VALID UNTIL 'infinity'")
     "ALTER ROLE app WITH LOGIN PASSWORD '***' VALID UNTIL 'infinity'"
@@ -33,6 +36,10 @@ def hide_secrets(text: str) -> str:
     "CREATE USER MAPPING FOR app SERVER s OPTIONS (user 'app', password '***')"
     >>> hide_secrets("SELECT dblink_connect('postgresql://app:hunter2@db/app')")
     "SELECT dblink_connect('postgresql://app:***@db/app')"
+    >>> print(hide_secrets(r"ALTER ROLE r PASSWORD'a'; ALTER ROLE r PASSWORD /* x */ E'b\'c'"))
+    ALTER ROLE r PASSWORD'***'; ALTER ROLE r PASSWORD /* x */ '***'
+    >>> print(hide_secrets("OPTIONS (\"password\" 'p') CONNECTION 'sslpassword=s' 'postgresql://u:p@ss@h/d'"))
+    OPTIONS ("password" '***') CONNECTION 'sslpassword=***' 'postgresql://u:***@h/d'
     """
     if not _MAYBE.search(text):
         return text

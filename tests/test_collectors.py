@@ -146,7 +146,8 @@ def test_passwords_in_utility_statements_never_leave_the_collector(db: TestDatab
     """pg_stat_statements keeps utility statements as written, passwords included: the scan's frames, JSON,
     HTML and Markdown hold the statement with the password hidden."""
     db.reset_statements()
-    db.execute("DROP ROLE IF EXISTS coll_pw", "CREATE ROLE coll_pw", "ALTER ROLE coll_pw PASSWORD 'S3cretPw'")
+    db.execute("DROP ROLE IF EXISTS coll_pw", "CREATE ROLE coll_pw", "ALTER ROLE coll_pw PASSWORD 'S3cretPw'",
+               "ALTER ROLE coll_pw PASSWORD/* new */'S3cretPw1'", "ALTER ROLE coll_pw PASSWORD E'S3cretPw\\'2'")
     result = run_scan(db)
     texts = list(result.snapshot.frame("statements")["query"])
     assert "ALTER ROLE coll_pw PASSWORD '***'" in texts
