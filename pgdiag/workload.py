@@ -108,9 +108,11 @@ def path_entries(value: str) -> list[str]:
 
 
 def _schemas_with_tables(snapshot: Snapshot) -> frozenset[str]:
-    """The schemas the columns catalogue knows a table in."""
-    columns = snapshot.frame("columns")
-    return frozenset(columns["schema"].astype(str)) if not columns.empty else frozenset()
+    """The schemas the columns catalogue knows a table in (built once per snapshot)."""
+    def build(s: Snapshot) -> frozenset[str]:
+        columns = s.frame("columns")
+        return frozenset(columns["schema"].astype(str)) if not columns.empty else frozenset()
+    return snapshot.derived("schemas_with_tables", build)
 
 
 def parsed(text: str, path: tuple[str, ...], columns: ColumnIndex | None = None) -> Analysis:
@@ -158,20 +160,24 @@ def _build(snapshot: Snapshot) -> Workload:
     top = frame[frame["toplevel"].astype(bool) & (frame["database"] == snapshot.target.get("database"))]
     total_ms = float(top["total_exec_time"].sum())
     visible = top[top["query"].notna() & (top["query"] != HIDDEN_TEXT)]
-    grouped = visible.groupby(["dbid", "queryid"], dropna=False, sort=False).agg(
-        query=("query", "first"), username=("username", "first"), **{column: (column, "sum") for column in SUMMED})
-    columns = column_index(snapshot)
+    # "$user" in the path is the role that ran the statement, so the same text (one queryid on PostgreSQL
+    # 18, which hashes names) may read different tables for different roles: group by the resolved path too.
     paths: dict[str | None, tuple[str, ...]] = {}
+    for user in visible["username"].unique():
+        user = user if isinstance(user, str) else None
+        paths[user] = search_path(snapshot, user)
+    path_keys = visible["username"].map(lambda u: "\x1f".join(paths[u if isinstance(u, str) else None]))
+    grouped = visible.assign(path_key=path_keys).groupby(["dbid", "queryid", "path_key"], dropna=False,
+                                                         sort=False).agg(
+        query=("query", "first"), **{column: (column, "sum") for column in SUMMED})
+    columns = column_index(snapshot)
     analysed = []
     skipped: dict[str, int] = {}
     ordered = grouped.sort_values("total_exec_time", ascending=False)
-    for (_, queryid), text, user, calls, statement_ms, rows, hit, read in zip(
-            ordered.index, *(ordered[c] for c in ("query", "username", "calls", "total_exec_time", "rows",
-                                                  "shared_blks_hit", "shared_blks_read"))):
-        user = user if isinstance(user, str) else None
-        if user not in paths:  # "$user" in the path is the role that ran the statement
-            paths[user] = search_path(snapshot, user)
-        result = parsed(text, paths[user], columns)
+    for (_, queryid, path_key), text, calls, statement_ms, rows, hit, read in zip(
+            ordered.index, *(ordered[c] for c in ("query", "calls", "total_exec_time", "rows", "shared_blks_hit",
+                                                  "shared_blks_read"))):
+        result = parsed(text, tuple(path_key.split("\x1f")), columns)
         if result.statement is None:
             skipped[result.kind] = skipped.get(result.kind, 0) + 1
             continue

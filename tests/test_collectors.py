@@ -196,9 +196,11 @@ def test_user_schema_in_the_search_path_is_the_statement_role_s(db: TestDatabase
         assert conn.execute("SHOW search_path").fetchone()[0] == '"$user", public'
         conn.execute("SELECT count(*) FROM coll_ledger WHERE k = %s", [1]).fetchall()
         conn.execute("SELECT count(*) FROM coll_only_public").fetchall()
-    resolved = {ref.table: ref.schema for item in workload(run_scan(db).snapshot).statements
+    with db.connect() as conn:  # the same text as postgres reads public.coll_ledger (one queryid on 18)
+        conn.execute("SELECT count(*) FROM coll_ledger WHERE k = %s", [1]).fetchall()
+    resolved = {(ref.schema, ref.table) for item in workload(run_scan(db).snapshot).statements
                 for ref in item.statement.refs}
-    assert resolved["coll_ledger"] == "coll_app" and resolved["coll_only_public"] == "public"
+    assert {("coll_app", "coll_ledger"), ("public", "coll_ledger"), ("public", "coll_only_public")} <= resolved
 
 
 def test_locked_relations_are_not_sized_and_nothing_waits(db: TestDatabase) -> None:
