@@ -63,14 +63,24 @@ class SideQueries(threading.Thread):
         try:
             with connect(self.target, self.limits) as conn:
                 while (name := self.claim()) is not None:
-                    self.results[name] = _query(conn, name)
+                    result = _query(conn, name)
+                    if result.error is not None and conn.broken:  # the session died: the rest is the caller's
+                        self._give_back(name)
+                        return
+                    self.results[name] = result
         except ConnectError:  # no second session (e.g. too many connections): the main session takes over
             return
         except BaseException as exc:  # handed to the collecting thread, which reports it like any error
             self.failure = exc
 
+    def _give_back(self, name: str) -> None:
+        """Put `name` back at the head of the queue, for the caller to run."""
+        with self._lock:
+            self._pending.appendleft(name)
+
     def take(self) -> dict[str, RawResult]:
-        """Wait for this session's queries; their results by collector name."""
+        """Wait for this session's queries; their results by collector name. Collectors it gave back (its
+        session broke) are in the queue again: claim them after this."""
         self.join()
         if self.failure is not None:
             raise self.failure

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 import pandas as pd
-import psycopg
+from psycopg import errors
 
 from pgdiag.advice.candidates import Candidate, StatementRef
 from pgdiag.planner import PlanCost, Planner
@@ -66,7 +66,7 @@ def prove(candidate: Candidate, planner: Planner) -> Proof:
         try:
             with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns)) as name:
                 after = _plan(planner, statement)
-        except psycopg.Error:
+        except (errors.UndefinedObject, errors.FeatureNotSupported):  # no operator class, type not indexable
             return Proof(candidate, validated=True)
         if after is not None:
             proof.costs.append(StatementCost(statement, before.total_cost, after.total_cost,

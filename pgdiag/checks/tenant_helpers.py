@@ -13,6 +13,7 @@ def configured_tenant_schema(snapshot: Snapshot, config: TenancyConfig) -> Tenan
     table has raises `NotApplicable`: the tenant checks would otherwise stay silent, as if all were well."""
     schema = tenant_schema(snapshot, config)
     if schema is None and config.tenant_column:
-        raise NotApplicable(f"no table has the tenant column {config.tenant_column!r} (--tenant-column or "
-                            "tenant_column in [tenancy]); name a column the tenant tables have")
+        raise NotApplicable(f"no tenant table has the tenant column {config.tenant_column!r} (--tenant-column or "
+                            "tenant_column in [tenancy]; the tenant root and global tables do not count); name a "
+                            "column the tenant tables have")
     return schema

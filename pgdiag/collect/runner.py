@@ -84,12 +84,9 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
         if name == "statements" and status.status == "ok":
             analysis = _Analysis(snapshot, status)
     if side is not None:
-        while (name := side.claim()) is not None:  # the side session's queue, shared until it is empty
-            if name in shared:
-                if on_progress:
-                    on_progress(name)
-                snapshot.collectors.append(_collect_one(conn, name, snapshot, options))
+        _take_from_queue(conn, side, shared, snapshot, options, on_progress)
         results = side.take()
+        _take_from_queue(conn, side, shared, snapshot, options, on_progress)  # any it gave back when it broke
         for name in shared:
             if name in results:
                 snapshot.collectors.append(_from_raw(name, results[name], snapshot))
@@ -97,6 +94,16 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
         analysis.finish()
     snapshot.collectors.sort(key=lambda status: names.index(status.name))
     return snapshot
+
+
+def _take_from_queue(conn: psycopg.Connection, side: SideQueries, shared: list[str], snapshot: Snapshot,
+                     options: CollectOptions, on_progress: Callable[[str], None] | None) -> None:
+    """Run on `conn` the queued collectors the side session has not taken, until the queue is empty."""
+    while (name := side.claim()) is not None:
+        if name in shared:
+            if on_progress:
+                on_progress(name)
+            snapshot.collectors.append(_collect_one(conn, name, snapshot, options))
 
 
 def _from_raw(name: str, raw: RawResult, snapshot: Snapshot) -> CollectorStatus:

@@ -211,7 +211,7 @@ def test_a_configured_tenant_column_no_table_has_is_said_not_silenced(workload_s
     run with the reason; the detected column (no configuration) runs them."""
     not_run = run_checks(workload_snapshot, Config().with_tenant_column("organisationId")).not_run
     for check in ("tenant_unfiltered", "tenant_index_missing"):
-        assert not_run[check].startswith("no table has the tenant column 'organisationId'"), not_run
+        assert not_run[check].startswith("no tenant table has the tenant column 'organisationId'"), not_run
     assert not {"tenant_unfiltered", "tenant_index_missing"} & set(run_checks(workload_snapshot).not_run)
 
 
