@@ -20,7 +20,7 @@ from pgdiag.explain.fix import IndexFix, candidates, fix_finding, prove_fixes, s
 from pgdiag.explain.insights import InsightContext, run_insights
 from pgdiag.explain.insights.tenant import foreign_key_pairs
 from pgdiag.explain.plan import Plan, PlanNode, build_plan
-from pgdiag.explain.run import ExplainRequest, ExplainRun, run_explain
+from pgdiag.explain.run import ExplainRequest, ExplainRun, describe, run_explain
 from pgdiag.explain.source import statement_by_queryid
 from pgdiag.explain.statement import CheckedStatement, check_statement
 from pgdiag.explain.volatility import unsafe_calls
@@ -122,7 +122,10 @@ def _held_back(conn: psycopg.Connection, checked: CheckedStatement) -> str | Non
     if checked.model is None:
         return "pglast cannot parse the statement, so pgdiag cannot tell which functions it calls"
     relations = tuple((ref.schema or "", ref.table) for ref in checked.model.refs)
-    unsafe = unsafe_calls(conn, checked.functions, relations)
+    try:
+        unsafe = unsafe_calls(conn, checked.functions, relations)
+    except psycopg.Error as exc:  # e.g. the statement timeout: not knowing counts as unsafe
+        return f"pgdiag could not check which functions the statement calls ({describe(exc)})"
     if not unsafe:
         return None
     return (f"the statement calls volatile function(s) {', '.join(unsafe)} (directly or through a view): what they "
