@@ -5,12 +5,13 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
-from typing import Any, ClassVar, Iterable
+from typing import Any, ClassVar, Iterable, Iterator
 
 from pglast import ast
+from pglast.enums import AlterTableType
 
 from pgdiag.findings import Finding, ObjectRef, QueryRef
-from pgdiag.migrations.nodes import TableRef, table_ref
+from pgdiag.migrations.nodes import TableRef, commands, table_ref
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 
@@ -61,6 +62,17 @@ def altered_existing_table(statement: Statement, context: FileContext) -> tuple[
         return None
     table = table_ref(node.relation)
     return None if context.is_new(table) else (table, node)
+
+
+def existing_table_commands(statement: Statement, context: FileContext,
+                            *subtypes: AlterTableType) -> Iterator[tuple[TableRef, ast.AlterTableCmd]]:
+    """The ``ALTER TABLE`` sub-commands of the given kinds, each with its table, when the statement alters a
+    table that existed before this migration (none otherwise: changing a table it created is safe)."""
+    altered = altered_existing_table(statement, context)
+    if altered is not None:
+        table, node = altered
+        for cmd in commands(node, *subtypes):
+            yield table, cmd
 
 
 def migration_fingerprint(check: str, obj: ObjectRef, file: str, text: str) -> str:

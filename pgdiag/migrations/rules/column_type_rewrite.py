@@ -7,8 +7,8 @@ from typing import ClassVar, Iterable
 from pglast.enums import AlterTableType
 
 from pgdiag.findings import Finding, ObjectRef
-from pgdiag.migrations.nodes import TypeSpec, commands, type_spec
-from pgdiag.migrations.rules.base import Rule, altered_existing_table
+from pgdiag.migrations.nodes import TypeSpec, type_spec
+from pgdiag.migrations.rules.base import Rule, existing_table_commands
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 from pgdiag.sqltext import quote_ident
@@ -53,11 +53,7 @@ class ColumnTypeRewrite(Rule):
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per type change of an existing table's column that rewrites (or may)."""
-        altered = altered_existing_table(statement, context)
-        if altered is None:
-            return
-        table, node = altered
-        for cmd in commands(node, AlterTableType.AT_AlterColumnType):
+        for table, cmd in existing_table_commands(statement, context, AlterTableType.AT_AlterColumnType):
             new = type_spec(cmd.def_.typeName)
             old = context.history.column_type(table, cmd.name)
             using = cmd.def_.raw_default is not None

@@ -7,8 +7,7 @@ from typing import ClassVar, Iterable
 from pglast.enums import AlterTableType
 
 from pgdiag.findings import Finding, ObjectRef
-from pgdiag.migrations.nodes import commands
-from pgdiag.migrations.rules.base import Rule, altered_existing_table
+from pgdiag.migrations.rules.base import Rule, existing_table_commands
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 from pgdiag.sqltext import quote_ident
@@ -43,11 +42,7 @@ class DropColumn(Rule):
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per column dropped from a table this migration did not create."""
-        altered = altered_existing_table(statement, context)
-        if altered is None:
-            return
-        table, node = altered
-        for cmd in commands(node, AlterTableType.AT_DropColumn):
+        for table, cmd in existing_table_commands(statement, context, AlterTableType.AT_DropColumn):
             yield self.finding(
                 statement, context,
                 title=f"Dropping {table.sql()}.{quote_ident(cmd.name)} breaks the application version still running",

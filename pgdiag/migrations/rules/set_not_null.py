@@ -7,8 +7,8 @@ from typing import ClassVar, Iterable
 from pglast.enums import AlterTableType
 
 from pgdiag.findings import Finding, ObjectRef
-from pgdiag.migrations.nodes import TableRef, commands
-from pgdiag.migrations.rules.base import Rule, altered_existing_table
+from pgdiag.migrations.nodes import TableRef
+from pgdiag.migrations.rules.base import Rule, existing_table_commands
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 from pgdiag.sqltext import index_name, quote_ident
@@ -51,11 +51,7 @@ class SetNotNull(Rule):
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per SET NOT NULL on an existing table's column with no validated not-null check."""
-        altered = altered_existing_table(statement, context)
-        if altered is None:
-            return
-        table, node = altered
-        for cmd in commands(node, AlterTableType.AT_SetNotNull):
+        for table, cmd in existing_table_commands(statement, context, AlterTableType.AT_SetNotNull):
             if not _proven(context, table, cmd.name):
                 yield self._finding(statement, context, table, cmd.name)
 

@@ -8,8 +8,8 @@ from pglast import ast
 from pglast.enums import AlterTableType, ConstrType
 
 from pgdiag.findings import Finding, ObjectRef
-from pgdiag.migrations.nodes import called_functions, column_constraints, commands, type_spec
-from pgdiag.migrations.rules.base import Rule, altered_existing_table
+from pgdiag.migrations.nodes import called_functions, column_constraints, type_spec
+from pgdiag.migrations.rules.base import Rule, existing_table_commands
 from pgdiag.migrations.state import FileContext
 from pgdiag.migrations.statements import Statement
 from pgdiag.sqltext import quote_ident
@@ -56,11 +56,7 @@ class VolatileDefault(Rule):
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per added column of an existing table whose value must be computed per row."""
-        altered = altered_existing_table(statement, context)
-        if altered is None:
-            return
-        table, node = altered
-        for cmd in commands(node, AlterTableType.AT_AddColumn):
+        for table, cmd in existing_table_commands(statement, context, AlterTableType.AT_AddColumn):
             why = per_row_value(cmd.def_)
             if why is None:
                 continue
