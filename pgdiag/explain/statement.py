@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import pglast
 from pglast import ast
 from pglast.parser import ParseError
-from pglast.visitors import Ancestor, Visitor
 
 from pgdiag.errors import PgdiagError
 from pgdiag.queries import MARKER
 from pgdiag.sql import Statement, analyze
+from pgdiag.sql.calls import calls_and_reads
 from pgdiag.sql.build import ColumnLookup
 
 EXPLAINABLE = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
@@ -71,28 +71,3 @@ def check_statement(text: str, search_path: tuple[str, ...], columns: ColumnLook
     model = analysis.statement
     return CheckedStatement(text, model, model.n_params if model is not None else 0,
                             calls_and_reads(node)[0])
-
-
-class _Calls(Visitor):
-    """Collects the names of the functions a parse tree calls and of the relations it reads."""
-
-    def __init__(self) -> None:
-        self.functions: dict[tuple[str, str], None] = {}
-        self.relations: dict[tuple[str, str], None] = {}
-
-    def visit_FuncCall(self, ancestors: Ancestor, node: ast.FuncCall) -> None:
-        names = [part.sval for part in node.funcname if isinstance(part, ast.String)]
-        if names:
-            self.functions[(names[-2] if len(names) > 1 else "", names[-1])] = None
-
-    def visit_RangeVar(self, ancestors: Ancestor, node: ast.RangeVar) -> None:
-        self.relations[(node.schemaname or "", node.relname)] = None
-
-
-def calls_and_reads(node: ast.Node) -> tuple[tuple[tuple[str, str], ...], tuple[tuple[str, str], ...]]:
-    """The functions `node` calls and the relations it names, each as (schema or "", name), in the order
-    first met (CTE names among the relations are harmless: they match no view)."""
-    calls = _Calls()
-    calls(node)
-    return tuple(calls.functions), tuple(calls.relations)
-

@@ -19,7 +19,7 @@ from pglast.parser import ParseError
 from psycopg import sql
 
 from pgdiag import queries
-from pgdiag.explain.statement import calls_and_reads
+from pgdiag.sql.calls import calls_and_reads
 
 QUERIES = ("explain_volatile_functions", "explain_view_definitions")
 MAX_VIEW_DEPTH = 16  # views of views followed this deep

@@ -9,8 +9,8 @@ from typing import Any, Iterable
 from pglast import ast
 from pglast.enums import AlterTableType
 from pglast.stream import RawStream
-from pglast.visitors import Visitor
 
+from pgdiag.sql.calls import calls_and_reads
 from pgdiag.sqltext import qualified
 
 
@@ -77,9 +77,7 @@ def column_constraints(column: ast.ColumnDef) -> list[ast.Constraint]:
 
 def called_functions(node: Any) -> list[str]:
     """Lower-case names of the functions `node` calls anywhere inside it (``gen_random_uuid``, ``now``...)."""
-    collector = _Calls()
-    collector(node)
-    return collector.names
+    return [name.lower() for _, name in calls_and_reads(node)[0]]
 
 
 def deparse(node: Any) -> str:
@@ -98,15 +96,3 @@ def altered(node: Any, **changes: Any) -> Any:
 def strings(values: Iterable[Any] | None) -> list[str]:
     """The texts of a list of pglast ``String`` nodes (column lists, names)."""
     return [v.sval for v in values or () if isinstance(v, ast.String)]
-
-
-class _Calls(Visitor):
-    """Collects the names of the function calls in a tree."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: list[str] = []
-
-    def visit_FuncCall(self, ancestors: Any, node: ast.FuncCall) -> None:
-        """Record one call by its last name part."""
-        self.names.append(node.funcname[-1].sval.lower())
