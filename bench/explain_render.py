@@ -21,18 +21,17 @@ import io
 
 import psycopg
 from rich.console import Console
-
 from servers import installation, throwaway_server
 from timing import best_of
 
-from pgdiag.dsn import parse
+from pgdiag.db.dsn import parse
+from pgdiag.db.server import LocalServer
 from pgdiag.explain.insights import InsightContext, run_insights
 from pgdiag.explain.plan import build_plan
 from pgdiag.explain.profile import profile
 from pgdiag.render.explain_html import render_explain_html
 from pgdiag.render.explain_json import render_explain_json
 from pgdiag.render.explain_terminal import print_profile
-from pgdiag.server import LocalServer
 
 SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "fsync": "off", "synchronous_commit": "off"}
 

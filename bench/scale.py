@@ -26,13 +26,12 @@ from pathlib import Path
 
 import psycopg
 from psycopg import sql
-
 from servers import installation, throwaway_server
 from timing import best_of
 
-from pgdiag import queries
 from pgdiag.collect.runner import COLLECTORS, STATEMENT_COLLECTORS
-from pgdiag.server import Installation, LocalServer
+from pgdiag.db import queries
+from pgdiag.db.server import Installation, LocalServer
 
 SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.max": "20000",
             "fsync": "off", "synchronous_commit": "off", "max_locks_per_transaction": "256"}

@@ -9,7 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from pgdiag.server import Installation, LocalServer, embedded_installation, system_installations
+from pgdiag.db.server import (
+    Installation,
+    LocalServer,
+    embedded_installation,
+    system_installations,
+)
 
 
 def installation(major: int | None, prefer_system: bool = False) -> Installation:

@@ -6,7 +6,7 @@ schema, runs N distinct Prisma-shaped statements once each so pg_stat_statements
 collects a snapshot through pgdiag's own session, then times, best of 3:
 
 - the floor: pglast parsing the same texts and nothing else;
-- the statement model (`pgdiag.workload`: parse + model for every text);
+- the statement model (`pgdiag.sql.workload`: parse + model for every text);
 - the missing_index check (candidates, merge and cost proof on the live planner).
 
 Usage: python bench/statements.py [--statements 5000] [--tables 40] [--major 15|18]
@@ -22,18 +22,17 @@ from typing import Iterator
 
 import pglast
 import psycopg
-
 from servers import installation, throwaway_server
 from timing import best_of
 
 from pgdiag.checks.missing_index import MissingIndex
-from pgdiag.dsn import parse
-from pgdiag.planner import Planner
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.db.dsn import parse
+from pgdiag.db.planner import Planner
+from pgdiag.db.server import LocalServer
 from pgdiag.scan import scan
-from pgdiag.server import LocalServer
-from pgdiag.snapshot import Snapshot
 from pgdiag.sql.planning import planning_text
-from pgdiag.workload import parsed_cache_clear, workload
+from pgdiag.sql.workload import parsed_cache_clear, workload
 
 SETTINGS = {"shared_preload_libraries": "pg_stat_statements", "pg_stat_statements.max": "20000",
             "fsync": "off", "synchronous_commit": "off"}

@@ -7,7 +7,7 @@ from typing import Literal
 
 import pandas as pd
 
-from pgdiag.snapshot import Snapshot
+from pgdiag.core.snapshot import Snapshot
 
 State = Literal["ok", "missing", "optional"]
 PGSS = "pg_stat_statements"

@@ -9,13 +9,13 @@ import psycopg
 
 from pgdiag.checks import CheckRun, run_checks
 from pgdiag.collect import CollectOptions, collect
-from pgdiag.config import Config
-from pgdiag.dsn import Target
-from pgdiag.errors import ConnectError
-from pgdiag.planner import Planner
-from pgdiag.session import SessionLimits, connect
-from pgdiag.side_session import SideQueries
-from pgdiag.snapshot import Snapshot
+from pgdiag.config.model import Config
+from pgdiag.core.errors import ConnectError
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.db.dsn import Target
+from pgdiag.db.planner import Planner
+from pgdiag.db.session import SessionLimits, connect
+from pgdiag.db.side_session import SideQueries
 
 if TYPE_CHECKING:  # the Prisma parser is imported only when a schema is given
     from pgdiag.prisma.schema import Schema as PrismaSchema

@@ -8,9 +8,15 @@ from typing import Iterator
 import pytest
 
 import pgdiag.checks
-from pgdiag.dsn import parse
+from pgdiag.db.dsn import parse
 from pgdiag.scan import ScanResult, scan
-from tests.pg import Backend, TestDatabase, create_database, discover_backends, drop_database
+from tests.pg import (
+    Backend,
+    TestDatabase,
+    create_database,
+    discover_backends,
+    drop_database,
+)
 
 BACKENDS = discover_backends()
 

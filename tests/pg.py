@@ -19,7 +19,12 @@ from typing import Any, Iterable, Sequence
 
 import psycopg
 
-from pgdiag.server import Installation, LocalServer, embedded_installation, system_installations
+from pgdiag.db.server import (
+    Installation,
+    LocalServer,
+    embedded_installation,
+    system_installations,
+)
 
 SERVER_SETTINGS = {
     "shared_preload_libraries": "pg_stat_statements",

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pgdiag.server import free_port
+from pgdiag.db.server import free_port
 from tests.cli_helpers import assert_one_line_error, invoke
 from tests.pg import PASSWORD, PASSWORD_ROLE, TestDatabase
 
@@ -147,7 +147,7 @@ def test_no_planner_session_means_estimated_advice_not_a_lost_scan(db: TestDatab
     import re
 
     from pgdiag.checks import run_checks
-    from pgdiag.dsn import parse
+    from pgdiag.db.dsn import parse
     from pgdiag.scan import _planner
     from tests.conftest import run_scan
 

@@ -13,8 +13,8 @@ import typer
 from pgdiag.cli import app
 from pgdiag.cli.scan_all import scan_all
 from pgdiag.collect import CollectOptions
-from pgdiag.config import load
-from pgdiag.session import SessionLimits
+from pgdiag.config.loader import load
+from pgdiag.db.session import SessionLimits
 from tests.cli_helpers import assert_one_line_error, invoke
 from tests.pg import TestDatabase
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pgdiag import planner, queries
 from pgdiag.collect.runner import COLLECTORS
-from pgdiag.errors import PgdiagError
-from pgdiag.workload import workload
+from pgdiag.core.errors import PgdiagError
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.db import planner, queries
 from pgdiag.explain import run as explain_run
 from pgdiag.explain import volatility
-from pgdiag.snapshot import Snapshot
+from pgdiag.sql.workload import workload
 from tests.cli_helpers import invoke
 from tests.conftest import run_scan
 from tests.pg import TestDatabase, create_database, drop_database
@@ -82,7 +82,7 @@ def test_missing_pg_stat_statements_is_skipped_with_the_fix(capsys, backend) -> 
 def test_hidden_statement_texts_are_reported(db: TestDatabase) -> None:
     db.execute("DROP ROLE IF EXISTS pgdiag_reader", "CREATE ROLE pgdiag_reader LOGIN",
                "CREATE TABLE IF NOT EXISTS coll_secret (id int)", "SELECT count(*) FROM coll_secret")
-    from pgdiag.dsn import parse
+    from pgdiag.db.dsn import parse
     from pgdiag.scan import scan
 
     snapshot = scan(parse(db.dsn.replace("user=postgres", "user=pgdiag_reader"))).snapshot
@@ -96,9 +96,9 @@ def test_side_session_shares_the_catalog_queue_and_its_absence_costs_nothing(db:
     once; when the second session cannot open (here: a port nothing listens on), the main session
     collects them all, and the snapshot is the same either way."""
     from pgdiag.collect import collect
-    from pgdiag.dsn import parse
-    from pgdiag.session import connect
-    from pgdiag.side_session import SHARED_COLLECTORS, SideQueries
+    from pgdiag.db.dsn import parse
+    from pgdiag.db.session import connect
+    from pgdiag.db.side_session import SHARED_COLLECTORS, SideQueries
 
     db.execute("CREATE TABLE IF NOT EXISTS coll_shared (id int PRIMARY KEY, v text)")
     target = parse(db.dsn)
@@ -283,11 +283,11 @@ def test_foreign_json_is_not_a_snapshot(tmp_path: Path) -> None:
 
 
 def test_connection_error_is_not_a_psycopg_error(db: TestDatabase) -> None:
-    from pgdiag.errors import ConnectError
+    from pgdiag.core.errors import ConnectError
 
     with pytest.raises(ConnectError):
-        from pgdiag.dsn import parse
-        from pgdiag.session import connect
+        from pgdiag.db.dsn import parse
+        from pgdiag.db.session import connect
 
         connect(parse(db.dsn.replace(f"dbname={db.name}", "dbname=absent_db")))
     assert issubclass(ConnectError, PgdiagError) and not issubclass(ConnectError, psycopg.Error)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pgdiag.checks import registry
-from pgdiag.server import embedded_installation
+from pgdiag.db.server import embedded_installation
 from tests.cli_helpers import invoke
 
 # Every check the demo plants a condition for. A check not registered yet is not expected;

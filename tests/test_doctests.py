@@ -29,7 +29,7 @@ MODULES = modules_with_examples()
 
 def test_known_doctest_modules_are_found() -> None:
     """Discovery works: the modules known to carry examples are among those found."""
-    assert {"pgdiag.sqltext", "pgdiag.queries", "pgdiag.demo.script"} <= set(MODULES)
+    assert {"pgdiag.core.sqltext", "pgdiag.db.queries", "pgdiag.demo.script"} <= set(MODULES)
 
 
 @pytest.mark.parametrize("name", MODULES)

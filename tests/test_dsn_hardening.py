@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from pgdiag.dsn import parse, redact
-from pgdiag.session import connect
-from pgdiag.store import is_dsn
+from pgdiag.db.dsn import parse, redact
+from pgdiag.db.session import connect
+from pgdiag.history.store import is_dsn
 from tests.cli_helpers import assert_one_line_error, invoke
 from tests.history import test_notify
 from tests.history.test_notify import Webhook

@@ -48,7 +48,7 @@ def test_installed_wheel_finds_its_resources_outside_the_checkout(wheel: Path, t
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, capture_output=True, timeout=300)
-    probe = ("import pgdiag.resources as r, pgdiag.queries as q; "
+    probe = ("import pgdiag.core.resources as r, pgdiag.db.queries as q; "
              "print(r.resource_dir('queries')); print(r.resource_dir('report_templates')); "
              "print(len(q.names()))")
     env = {**os.environ, "PYTHONPATH": str(target)}

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from pgdiag.checks import registry
-from pgdiag.findings import Finding, ObjectRef, QueryRef
+from pgdiag.core.findings import Finding, ObjectRef, QueryRef
 from pgdiag.render.actions import GAIN_RULES, Wholes, gain, top_actions
 
 WHOLES = Wholes(statement_ms=1000.0, database_bytes=1_000_000.0, live_rows=10_000.0)

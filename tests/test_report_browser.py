@@ -16,7 +16,7 @@ from typing import Iterator
 
 import pytest
 
-from pgdiag.report import Report
+from pgdiag.core.report import Report
 from pgdiag.render.html import render_html
 from tests.browser import Chromium, Page, chromium_path
 from tests.conftest import run_scan

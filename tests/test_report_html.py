@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from pgdiag.config import Config
+from pgdiag.config.model import Config
+from pgdiag.core.report import Report
+from pgdiag.core.resources import resource_dir
 from pgdiag.render.actions import GAIN_RULES, Wholes, gain, top_actions
 from pgdiag.render.html import page_script, render_html
 from pgdiag.render.listings import INDEX_ROWS, STATEMENT_ROWS, TABLE_ROWS
 from pgdiag.render.report_view import FINDINGS_PER_CHECK
-from pgdiag.report import Report
-from pgdiag.resources import resource_dir
 from tests.conftest import run_scan
 from tests.html_tables import tables
 from tests.pg import TestDatabase

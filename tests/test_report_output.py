@@ -20,8 +20,8 @@ from jsonschema import Draft202012Validator
 from markupsafe import escape
 
 from pgdiag.cli import run
-from pgdiag.config import load as load_config
-from pgdiag.report import Report
+from pgdiag.config.loader import load as load_config
+from pgdiag.core.report import Report
 from pgdiag.render.json import render_json
 from tests.cli_helpers import invoke
 from tests.conftest import run_scan

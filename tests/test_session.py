@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from pgdiag.dsn import parse
-from pgdiag.session import SessionLimits, connect
+from pgdiag.db.dsn import parse
+from pgdiag.db.session import SessionLimits, connect
 from tests.conftest import run_scan
 from tests.pg import Backend, TestDatabase, drop_database
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from pglast.keywords import COL_NAME_KEYWORDS, RESERVED_KEYWORDS, TYPE_FUNC_NAME_KEYWORDS, UNRESERVED_KEYWORDS
+from pglast.keywords import (
+    COL_NAME_KEYWORDS,
+    RESERVED_KEYWORDS,
+    TYPE_FUNC_NAME_KEYWORDS,
+    UNRESERVED_KEYWORDS,
+)
 
-from pgdiag.sqltext import create_index_sql, qualified, quote_ident
+from pgdiag.core.sqltext import create_index_sql, qualified, quote_ident
 from tests.pg import TestDatabase
 
 NAMES = sorted(RESERVED_KEYWORDS | TYPE_FUNC_NAME_KEYWORDS | COL_NAME_KEYWORDS | UNRESERVED_KEYWORDS) + [

@@ -12,7 +12,7 @@ from typing import Iterator
 
 from pgdiag.advice.candidates import TableAccess
 from pgdiag.sql import Block, Statement, TableRef
-from pgdiag.workload import WorkloadStatement
+from pgdiag.sql.workload import WorkloadStatement
 
 EQUALITY_OPS = ("eq", "in", "any")
 BOUND_VALUES = ("param", "const")

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from pgdiag.snapshot import Snapshot
-from pgdiag.workload import StatementRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.sql.workload import StatementRef
 
 
 @dataclass(frozen=True)

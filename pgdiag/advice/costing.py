@@ -14,7 +14,7 @@ import pandas as pd
 from psycopg import errors
 
 from pgdiag.advice.candidates import Candidate, StatementRef
-from pgdiag.planner import PlanCost, Planner
+from pgdiag.db.planner import PlanCost, Planner
 from pgdiag.sql.planning import planning_text
 
 # PostgreSQL's default planner cost constants, used by the estimate.

@@ -9,23 +9,20 @@ from typing import TYPE_CHECKING
 import psycopg
 
 from pgdiag.checks.base import Check, NotApplicable
-from pgdiag.collect.runner import describe_error
-from pgdiag.crashlog import write_crash_log
-from pgdiag.config import Config
-from pgdiag.findings import Finding, severity_rank
-from pgdiag.plugins import discover
-from pgdiag.snapshot import Snapshot
+from pgdiag.config.model import Config
+from pgdiag.core.crashlog import write_crash_log
+from pgdiag.core.findings import Finding, severity_rank
+from pgdiag.core.plugins import discover
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.db.error_text import describe_error
 
 if TYPE_CHECKING:
-    from pgdiag.planner import Planner
-
-_NOT_CHECKS = {"base", "helpers", "tenant_helpers", "workload_helpers"}
-
+    from pgdiag.db.planner import Planner
 
 @cache
 def registry() -> dict[str, type[Check]]:
     """Every check class by id, in catalogue (module name) order."""
-    return discover(__name__, __path__, Check, _NOT_CHECKS)
+    return discover(__name__, __path__, Check)
 
 
 @dataclass

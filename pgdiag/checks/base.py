@@ -6,12 +6,12 @@ import inspect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
-from pgdiag.config import TENANCY, TenancyConfig
-from pgdiag.findings import Finding
-from pgdiag.snapshot import Snapshot
+from pgdiag.core.findings import Finding
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.tenant.config import TENANCY, TenancyConfig
 
 if TYPE_CHECKING:
-    from pgdiag.planner import Planner
+    from pgdiag.db.planner import Planner
 
 
 @dataclass(frozen=True)

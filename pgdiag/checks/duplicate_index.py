@@ -6,11 +6,17 @@ from typing import Any, ClassVar, Iterable
 
 import pandas as pd
 
+from pgdiag.checks._support.catalog import (
+    count,
+    drop_fix,
+    judged_duplicates,
+    judged_indexes,
+    key_columns,
+)
 from pgdiag.checks.base import Check
-from pgdiag.checks.helpers import count, drop_fix, judged_duplicates, judged_indexes, key_columns
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified
 
 _CONSTRAINT_KINDS = {"p": "primary key", "u": "unique constraint", "x": "exclusion constraint"}
 

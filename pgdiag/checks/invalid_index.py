@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Iterable
 
+from pgdiag.checks._support.catalog import count, key_columns, unlocked
 from pgdiag.checks.base import Check
-from pgdiag.checks.helpers import count, key_columns, unlocked
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import drop_index_sql, qualified
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import drop_index_sql, qualified
 
 _CREATE = re.compile(r"^CREATE (UNIQUE )?INDEX ")
 _REINDEX_LEFTOVER = re.compile(r"_cc(new|old)\d*$")

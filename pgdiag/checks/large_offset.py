@@ -8,15 +8,15 @@ import pandas as pd
 
 from pgdiag.advice.access import table_accesses
 from pgdiag.advice.candidates import candidate_for, covered, index_leads
+from pgdiag.checks._support.workload import outer_block, query_ref
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.config import TENANCY
-from pgdiag.checks.workload_helpers import outer_block, query_ref
-from pgdiag.findings import Finding, ObjectRef
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified
 from pgdiag.prisma import is_prisma_database
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified
-from pgdiag.tenancy import tenant_column
-from pgdiag.workload import WorkloadStatement, workload
+from pgdiag.sql.workload import WorkloadStatement, workload
+from pgdiag.tenant.config import TENANCY
+from pgdiag.tenant.model import tenant_column
 
 INDEX_DESCENT_BLOCKS = 3
 

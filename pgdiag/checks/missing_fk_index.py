@@ -6,11 +6,11 @@ from typing import Any, ClassVar, Iterable
 
 import pandas as pd
 
+from pgdiag.checks._support.catalog import count, partitioned_tables
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import count, partitioned_tables
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import create_index_sql, index_name, qualified
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import create_index_sql, index_name, qualified
 
 
 class MissingFkIndex(Check):

@@ -5,17 +5,23 @@ from __future__ import annotations
 from typing import Any, ClassVar, Iterable
 
 from pgdiag.advice.access import table_accesses
-from pgdiag.advice.candidates import Candidate, candidate_for, covered, index_leads, merge
+from pgdiag.advice.candidates import (
+    Candidate,
+    candidate_for,
+    covered,
+    index_leads,
+    merge,
+)
 from pgdiag.advice.costing import Proof, StatementCost, estimate, prove
+from pgdiag.checks._support.catalog import partitioned_tables
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import partitioned_tables
-from pgdiag.config import TENANCY
-from pgdiag.findings import Finding, ObjectRef, QueryRef, fingerprint
+from pgdiag.core.findings import Finding, ObjectRef, QueryRef, fingerprint
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import create_index_sql, qualified
 from pgdiag.prisma import is_prisma_database
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import create_index_sql, qualified
-from pgdiag.tenancy import tenant_column
-from pgdiag.workload import Workload, workload
+from pgdiag.sql.workload import Workload, workload
+from pgdiag.tenant.config import TENANCY
+from pgdiag.tenant.model import tenant_column
 
 INDEXABLE_KINDS = ("r", "p", "m")
 

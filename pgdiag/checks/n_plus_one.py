@@ -4,15 +4,19 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
+from pgdiag.checks._support.workload import (
+    key_columns_by_table,
+    point_lookup,
+    query_ref,
+)
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.config import TENANCY
-from pgdiag.checks.workload_helpers import key_columns_by_table, point_lookup, query_ref
-from pgdiag.findings import Finding, ObjectRef
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified, quote_ident
 from pgdiag.prisma import is_prisma_database
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified, quote_ident
-from pgdiag.tenancy import tenant_column
-from pgdiag.workload import workload
+from pgdiag.sql.workload import workload
+from pgdiag.tenant.config import TENANCY
+from pgdiag.tenant.model import tenant_column
 
 
 class NPlusOne(Check):

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
+from pgdiag.checks._support.catalog import count
 from pgdiag.checks.base import Check
-from pgdiag.checks.helpers import count
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified
 
 
 class NoPrimaryKey(Check):

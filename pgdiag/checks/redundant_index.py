@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
+from pgdiag.checks._support.catalog import (
+    count,
+    drop_fix,
+    judged_duplicates,
+    judged_indexes,
+    key_columns,
+    pinned,
+)
 from pgdiag.checks.base import Check
-from pgdiag.checks.helpers import count, drop_fix, judged_duplicates, judged_indexes, key_columns, pinned
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified
 
 _REVERSED = 3  # indoption bits DESC | NULLS FIRST: a backward scan flips both
 

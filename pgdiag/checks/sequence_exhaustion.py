@@ -7,9 +7,9 @@ from typing import Any, ClassVar, Iterable
 import numpy as np
 
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified, quote_ident
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified, quote_ident
 
 CRITICAL_PERCENT = 95
 HIGH_PERCENT = 85

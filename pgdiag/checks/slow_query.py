@@ -7,9 +7,9 @@ from typing import Any, ClassVar, Iterable
 import pandas as pd
 
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.findings import Finding, ObjectRef, QueryRef
-from pgdiag.snapshot import Snapshot
-from pgdiag.workload import HIDDEN_TEXT, SUMMED
+from pgdiag.core.findings import Finding, ObjectRef, QueryRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.sql.workload import HIDDEN_TEXT, SUMMED
 
 HIGH_SHARE_PERCENT = 25
 HIGH_MEAN_MS = 500

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
+from pgdiag.checks._support.workload import query_ref
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.workload_helpers import query_ref
-from pgdiag.findings import Finding, ObjectRef
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified, quote_ident
 from pgdiag.prisma import is_prisma_database
-from pgdiag.snapshot import Snapshot
 from pgdiag.sql import Statement, TableRef
-from pgdiag.sqltext import qualified, quote_ident
-from pgdiag.tenancy import TableName
-from pgdiag.workload import WorkloadStatement, workload
+from pgdiag.sql.workload import WorkloadStatement, workload
+from pgdiag.tenant.model import TableName
 
 
 class SoftDeleteUnfiltered(Check):

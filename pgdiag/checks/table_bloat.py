@@ -7,11 +7,11 @@ from typing import Any, ClassVar, Iterable
 import numpy as np
 import pandas as pd
 
+from pgdiag.checks._support.catalog import count, iso_time
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import count, iso_time
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified
 
 DEFAULT_BLOCK_SIZE = 8192
 PAGE_HEADER_BYTES = 24

@@ -6,15 +6,15 @@ from typing import Any, ClassVar, Iterable
 
 import pandas as pd
 
+from pgdiag.checks._support.catalog import partitioned_tables
+from pgdiag.checks._support.tenant import configured_tenant_schema
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import partitioned_tables
-from pgdiag.checks.tenant_helpers import configured_tenant_schema
-from pgdiag.config import TENANCY, TenancyConfig
-from pgdiag.findings import Finding, ObjectRef
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import create_index_sql, index_name, qualified, quote_ident
 from pgdiag.prisma import is_prisma_database
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import create_index_sql, index_name, qualified, quote_ident
-from pgdiag.tenancy import TableName
+from pgdiag.tenant.config import TENANCY, TenancyConfig
+from pgdiag.tenant.model import TableName
 
 
 class TenantIndexMissing(Check):

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
+from pgdiag.checks._support.tenant import configured_tenant_schema
+from pgdiag.checks._support.workload import query_ref
 from pgdiag.checks.base import Check
-from pgdiag.checks.workload_helpers import query_ref
-from pgdiag.checks.tenant_helpers import configured_tenant_schema
-from pgdiag.config import TENANCY, TenancyConfig
-from pgdiag.findings import Finding, ObjectRef
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified, quote_ident
 from pgdiag.prisma import is_prisma_database
-from pgdiag.rls import Protection, protection, statement_roles
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified, quote_ident
-from pgdiag.tenancy import TableName, TenantSchema
-from pgdiag.tenant_scope import RefScope, scope
-from pgdiag.workload import WorkloadStatement, workload
+from pgdiag.sql.workload import WorkloadStatement, workload
+from pgdiag.tenant.config import TENANCY, TenancyConfig
+from pgdiag.tenant.model import TableName, TenantSchema
+from pgdiag.tenant.rls import Protection, protection, statement_roles
+from pgdiag.tenant.scope import RefScope, scope
 
 WRITES = ("update_target", "delete_target", "merge_target")
 REASONS = {

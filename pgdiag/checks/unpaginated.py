@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
+from pgdiag.checks._support.workload import outer_block, query_ref
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.workload_helpers import outer_block, query_ref
-from pgdiag.findings import Finding, ObjectRef
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified
 from pgdiag.prisma import is_prisma_database
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified
-from pgdiag.workload import workload
+from pgdiag.sql.workload import workload
 
 
 class Unpaginated(Check):

@@ -6,11 +6,18 @@ from typing import Any, ClassVar, Iterable
 
 import pandas as pd
 
+from pgdiag.checks._support.catalog import (
+    count,
+    drop_fix,
+    judged_indexes,
+    key_columns,
+    pinned,
+    stats_since,
+)
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import count, drop_fix, judged_indexes, key_columns, pinned, stats_since
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified
 
 DAY = pd.Timedelta(days=1)
 

@@ -6,11 +6,11 @@ from typing import Any, ClassVar, Iterable
 
 import pandas as pd
 
+from pgdiag.checks._support.catalog import count, iso_time, stats_since
 from pgdiag.checks.base import Check, Threshold
-from pgdiag.checks.helpers import count, iso_time, stats_since
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import Snapshot
-from pgdiag.sqltext import qualified
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import qualified
 
 MIB = 1 << 20
 DAY = pd.Timedelta(days=1)

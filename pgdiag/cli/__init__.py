@@ -11,8 +11,17 @@ import sys
 import typer
 from typer._click import exceptions as click_exceptions
 
-from pgdiag.cli import checks, demo, doctor, explain, history, lint_migrations, report, scan
-from pgdiag.errors import EXIT_INTERNAL, EXIT_USAGE, PgdiagError
+from pgdiag.cli import (
+    checks,
+    demo,
+    doctor,
+    explain,
+    history,
+    lint_migrations,
+    report,
+    scan,
+)
+from pgdiag.core.errors import EXIT_INTERNAL, EXIT_USAGE, PgdiagError
 
 app = typer.Typer(
     name="pgdiag",
@@ -45,7 +54,7 @@ def run(argv: list[str]) -> int:
     except (typer.Abort, KeyboardInterrupt):
         return _fail("interrupted", EXIT_USAGE)
     except Exception:
-        from pgdiag.crashlog import write_crash_log
+        from pgdiag.core.crashlog import write_crash_log
 
         log = write_crash_log()
         return _fail(f"internal error (a bug in pgdiag); details in {log}", EXIT_INTERNAL)

@@ -14,8 +14,8 @@ def checks(check_id: Annotated[Optional[str], typer.Argument(help="Print this ch
     from rich.table import Table
 
     from pgdiag.checks import registry
-    from pgdiag.errors import PgdiagError
-    from pgdiag.migrations.rules import registry as migration_rules
+    from pgdiag.core.errors import PgdiagError
+    from pgdiag.lint.rules import registry as migration_rules
 
     catalogue, rules = registry(), migration_rules()
     console = Console()

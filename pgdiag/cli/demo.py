@@ -11,8 +11,8 @@ DEFAULT_HTML = "pgdiag-demo.html"
 
 def demo(html_out: HtmlOption = DEFAULT_HTML, json_out: JsonOption = None) -> None:
     """Start an embedded PostgreSQL with a demo SaaS database and workload, scan it, and write the report."""
+    from pgdiag.core.report import Report
     from pgdiag.demo import run_demo
-    from pgdiag.report import Report
 
     check_destinations(json_out, html_out)
     result = run_demo(on_progress=_progress)

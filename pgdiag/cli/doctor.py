@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from pgdiag.cli.options import ConnectTimeout, DsnOption, LockTimeout, StatementTimeout, limits
+from pgdiag.cli.options import (
+    ConnectTimeout,
+    DsnOption,
+    LockTimeout,
+    StatementTimeout,
+    limits,
+)
 
 
 def doctor(
@@ -18,9 +24,9 @@ def doctor(
     from rich.markup import escape
 
     from pgdiag.collect import collect
+    from pgdiag.db.dsn import resolve
+    from pgdiag.db.session import connect
     from pgdiag.doctor import diagnose
-    from pgdiag.dsn import resolve
-    from pgdiag.session import connect
 
     target = resolve(dsn)
     with connect(target, limits(statement_timeout, lock_timeout, connect_timeout)) as conn:

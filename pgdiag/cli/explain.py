@@ -7,7 +7,13 @@ from typing import Annotated, Optional
 
 import typer
 
-from pgdiag.cli.options import ConnectTimeout, DsnOption, LockTimeout, StatementTimeout, limits
+from pgdiag.cli.options import (
+    ConnectTimeout,
+    DsnOption,
+    LockTimeout,
+    StatementTimeout,
+    limits,
+)
 from pgdiag.cli.output import HtmlOption, JsonOption, check_destinations
 
 
@@ -36,8 +42,8 @@ def explain(
 ) -> None:
     """Run EXPLAIN ANALYZE safely (rolled back, read-only unless --allow-writes) and show where the time went,
     what is wrong with the plan and the index that fixes it."""
-    from pgdiag.dsn import resolve
-    from pgdiag.errors import PgdiagError
+    from pgdiag.core.errors import PgdiagError
+    from pgdiag.db.dsn import resolve
     from pgdiag.explain.profile import ExplainOptions, profile
     from pgdiag.explain.source import parse_params, parse_queryid, read_text
     from pgdiag.render import write_output

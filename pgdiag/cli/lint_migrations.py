@@ -20,9 +20,9 @@ def lint_migrations(
         "--fail-on", help="Exit 1 when any finding is at or above this severity.", case_sensitive=False)] = None,
 ) -> None:
     """Lint migrations for statements that block or break production (no database needed)."""
-    from pgdiag.findings import at_or_above
-    from pgdiag.migrations import lint_paths
-    from pgdiag.migrations.output import print_lint, render_lint_json
+    from pgdiag.core.findings import at_or_above
+    from pgdiag.lint import lint_paths
+    from pgdiag.render.lint_output import print_lint, render_lint_json
     from pgdiag.render import write_output
 
     check_destinations(json_out)
@@ -39,7 +39,7 @@ def lint_migrations(
 def _check_paths(paths: list[Path]) -> None:
     """A path that exists but is neither a regular file nor a directory (``/dev/null``, a FIFO) is a one-line
     error that says so, rather than "no such file or directory" or a read that never ends."""
-    from pgdiag.errors import ConfigError
+    from pgdiag.core.errors import ConfigError
 
     for path in paths:
         if path.exists() and not path.is_file() and not path.is_dir():

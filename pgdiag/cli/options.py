@@ -31,7 +31,7 @@ class Severity(str, Enum):
 
 def limits(statement_timeout: float, lock_timeout: float, connect_timeout: int):
     """SessionLimits from command-line seconds."""
-    from pgdiag.session import SessionLimits
+    from pgdiag.db.session import SessionLimits
 
     return SessionLimits(statement_timeout_ms=int(statement_timeout * 1000), lock_timeout_ms=int(lock_timeout * 1000),
                          connect_timeout_s=connect_timeout)

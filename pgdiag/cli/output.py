@@ -6,10 +6,10 @@ from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
-from pgdiag.errors import ConfigError
+from pgdiag.core.errors import ConfigError
 
 if TYPE_CHECKING:  # the report pulls in pandas: not needed to parse the command line or print --help
-    from pgdiag.report import Report
+    from pgdiag.core.report import Report
 
 JsonOption = Annotated[Optional[str], typer.Option("--json", help="Write the JSON report to PATH, or - for stdout.",
                                                    metavar="PATH|-")]

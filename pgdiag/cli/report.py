@@ -23,9 +23,9 @@ def report(
                                                         help="pgdiag.toml (\\[compare] thresholds).")] = None,
 ) -> None:
     """Render a stored snapshot as the terminal, JSON and HTML reports its scan produced."""
-    from pgdiag.config import load
-    from pgdiag.history import compare_with_previous, pick_snapshot
-    from pgdiag.report import Report
+    from pgdiag.config.loader import load
+    from pgdiag.core.report import Report
+    from pgdiag.history.baseline import compare_with_previous, pick_snapshot
 
     config = load(config_file)
     check_destinations(json_out, html_out)

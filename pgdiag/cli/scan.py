@@ -9,13 +9,35 @@ from typing import Annotated, Optional
 import typer
 
 from pgdiag.cli.memory import cyclic_gc_paused
-from pgdiag.cli.output import (HtmlOption, JsonOption, MarkdownOption, check_destinations, show, terminal_wanted,
-                               write_reports)
+from pgdiag.cli.options import (
+    ConnectTimeout,
+    DsnOption,
+    LockTimeout,
+    Severity,
+    StatementTimeout,
+    TenantColumnOption,
+    limits,
+)
+from pgdiag.cli.output import (
+    HtmlOption,
+    JsonOption,
+    MarkdownOption,
+    check_destinations,
+    show,
+    terminal_wanted,
+    write_reports,
+)
 from pgdiag.cli.progress import QuietOption, VerboseOption, progress
-from pgdiag.cli.tracking import KeepOption, NotifyOption, StoreOption, apply_retention, keep_period, notify, \
-    notifying_failure, open_for_scan
-from pgdiag.cli.options import (ConnectTimeout, DsnOption, LockTimeout, Severity, StatementTimeout, TenantColumnOption,
-                                limits)
+from pgdiag.cli.tracking import (
+    KeepOption,
+    NotifyOption,
+    StoreOption,
+    apply_retention,
+    keep_period,
+    notify,
+    notifying_failure,
+    open_for_scan,
+)
 
 
 def scan(
@@ -46,17 +68,17 @@ def scan(
     verbose: VerboseOption = False,
 ) -> None:
     """Scan a database and report ranked findings with evidence and a fix."""
-    from pgdiag import config as config_module
-    from pgdiag.dsn import resolve
+    from pgdiag.config import loader as config_module
+    from pgdiag.db.dsn import resolve
+    from pgdiag.db.side_session import SideQueries
+    from pgdiag.history.targets import target_key
     from pgdiag.prisma.locate import resolve_schema
-    from pgdiag.side_session import SideQueries
-    from pgdiag.targets import target_key
 
     config = config_module.load(config_file).with_tenant_column(tenant_column)
     session_limits = limits(statement_timeout, lock_timeout, connect_timeout)
     period = keep_period(keep, store)
     if notify_url:
-        from pgdiag.notify import check_url
+        from pgdiag.history.notify import check_url
 
         check_url(notify_url)
     if all_targets:
@@ -80,7 +102,7 @@ def scan(
         # analysis stack (pandas, the checks) is imported below.
         side = SideQueries(target, session_limits)
         from pgdiag.collect import CollectOptions
-        from pgdiag.runs import prepare
+        from pgdiag.history.runs import prepare
         from pgdiag.scan import scan as run_scan
 
         options = CollectOptions(all_databases=all_databases)

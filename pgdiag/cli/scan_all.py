@@ -1,4 +1,4 @@
-"""``pgdiag scan --all``: the command-line side of `pgdiag.fleet` (outputs, store, retention, notification)."""
+"""``pgdiag scan --all``: the command-line side of `pgdiag.history.fleet` (outputs, store, retention, notification)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from pathlib import Path
 
 from pgdiag.cli.tracking import apply_retention, notify, open_for_scan
 from pgdiag.collect import CollectOptions
-from pgdiag.config import Config
-from pgdiag.errors import ConfigError
-from pgdiag.runs import TargetRun
-from pgdiag.session import SessionLimits
+from pgdiag.config.model import Config
+from pgdiag.core.errors import ConfigError
+from pgdiag.db.session import SessionLimits
+from pgdiag.core.report import TargetRun
 
 
 def scan_all(config: Config, *, dsn: str | None, json_dir: str | None, html_dir: str | None, store: str | None,
@@ -19,7 +19,8 @@ def scan_all(config: Config, *, dsn: str | None, json_dir: str | None, html_dir:
              options: CollectOptions, jobs: int, quiet: bool = False) -> int:
     """Scan every configured target; print one line per failed target and, unless `quiet` (``-q``: nothing
     but errors), a summary table; return the exit code of the worst target."""
-    from pgdiag.fleet import FleetOutputs, scan_all as scan_targets, worst_exit_code
+    from pgdiag.history.fleet import FleetOutputs, worst_exit_code
+    from pgdiag.history.fleet import scan_all as scan_targets
     from pgdiag.render.index import print_index
 
     if dsn:

@@ -5,13 +5,20 @@ from __future__ import annotations
 import sys
 from contextlib import contextmanager, nullcontext
 from datetime import timedelta
-from typing import TYPE_CHECKING, Annotated, ContextManager, Iterator, Optional, Sequence
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    ContextManager,
+    Iterator,
+    Optional,
+    Sequence,
+)
 
 import typer
 
 if TYPE_CHECKING:  # the store and the runs pull in pandas and psycopg: not needed to parse the command line
-    from pgdiag.runs import TargetRun
-    from pgdiag.store import Store
+    from pgdiag.core.report import TargetRun
+    from pgdiag.history.store import Store
 
 StoreOption = Annotated[Optional[str], typer.Option(
     "--store", envvar="PGDIAG_STORE", show_envvar=True, metavar="PATH|DSN",
@@ -29,8 +36,8 @@ TargetFilterOption = Annotated[Optional[str], typer.Option(
 
 def keep_period(keep: str | None, store: str | None) -> timedelta | None:
     """The retention period; --keep without a store is a usage error."""
-    from pgdiag.errors import ConfigError
-    from pgdiag.retention import parse_keep
+    from pgdiag.core.errors import ConfigError
+    from pgdiag.history.retention import parse_keep
 
     if keep is None:
         return None
@@ -43,14 +50,14 @@ def open_for_scan(spec: str | None) -> ContextManager[Store | None]:
     """The store a scan writes to (created on first use), or nothing without ``--store``."""
     if spec is None:
         return nullcontext()
-    from pgdiag.store import open_store
+    from pgdiag.history.store import open_store
 
     return _closing(open_store(spec, create=True))
 
 
 def open_for_reading(spec: str | None) -> ContextManager[Store]:
     """The store ``history`` and ``report`` read: ``--store``, else ``PGDIAG_STORE``, else the default file."""
-    from pgdiag.store import DEFAULT, open_store
+    from pgdiag.history.store import DEFAULT, open_store
 
     return _closing(open_store(spec or DEFAULT, create=False))
 
@@ -60,7 +67,7 @@ def apply_retention(store: Store, keep: timedelta | None, quiet: bool = False) -
     unless `quiet` (``--quiet``: nothing but errors)."""
     if keep is None:
         return
-    from pgdiag.retention import cutoff
+    from pgdiag.history.retention import cutoff
 
     oldest = cutoff(keep)
     removed = store.prune(oldest)
@@ -73,7 +80,7 @@ def notify(url: str | None, runs: Sequence[TargetRun]) -> None:
     """Post the run's summary to the webhook, when one was given."""
     if url is None:
         return
-    from pgdiag.notify import post
+    from pgdiag.history.notify import post
 
     post(url, runs)
 
@@ -82,14 +89,14 @@ def notify(url: str | None, runs: Sequence[TargetRun]) -> None:
 def notifying_failure(url: str | None, key: str) -> Iterator[None]:
     """Tell the webhook when the run fails with an error a user can act on (a nightly job must not fail
     silently), then let the error end the command; a webhook that fails too does not mask the error."""
-    from pgdiag.errors import PgdiagError
+    from pgdiag.core.errors import PgdiagError
 
     try:
         yield
     except PgdiagError as exc:
         if url is not None:
-            from pgdiag.notify import post
-            from pgdiag.runs import TargetRun
+            from pgdiag.history.notify import post
+            from pgdiag.core.report import TargetRun
 
             try:
                 post(url, [TargetRun(key=key, error=str(exc), exit_code=exc.exit_code)])

@@ -17,14 +17,15 @@ import pandas as pd
 import psycopg
 from psycopg import errors, sql
 
-from pgdiag import queries
 from pgdiag.collect.frames import to_frame
-from pgdiag.errors import PgdiagError
-from pgdiag.side_session import RawResult, SideQueries
-from pgdiag.snapshot import CollectorStatus, Snapshot
-from pgdiag.statement_secrets import hide_secrets
-from pgdiag.sqltext import quote_ident
-from pgdiag.workload import HIDDEN_TEXT, workload
+from pgdiag.collect.statement_secrets import hide_secrets
+from pgdiag.core.errors import PgdiagError
+from pgdiag.core.snapshot import CollectorStatus, Snapshot
+from pgdiag.core.sqltext import quote_ident
+from pgdiag.db import queries
+from pgdiag.db.error_text import describe_error
+from pgdiag.db.side_session import RawResult, SideQueries
+from pgdiag.sql.workload import HIDDEN_TEXT, workload
 
 MIN_VERSION_NUM = 130000
 PGSS = "pg_stat_statements"
@@ -58,7 +59,7 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
     """Collect the frames named in `only` (default: all) from `conn`, a pgdiag session, into a Snapshot.
 
     `side` is a second session already working through the plain catalog collectors
-    (`pgdiag.side_session`); `conn` collects the rest, then takes from the same queue until it is
+    (`pgdiag.db.side_session`); `conn` collects the rest, then takes from the same queue until it is
     empty (all of it when the second session could not open).
     """
     options = options or CollectOptions()
@@ -225,18 +226,6 @@ def _note(name: str, frame: pd.DataFrame) -> str | None:
     if locked:
         return f"sizes of {locked} relations not read: held or requested in ACCESS EXCLUSIVE mode during the scan"
     return None
-
-
-def describe_error(exc: psycopg.Error) -> str:
-    """One line saying why a collector failed and, where known, what to do."""
-    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-    if isinstance(exc, errors.QueryCanceled):
-        return f"{first}: the statement timeout was hit; raise it with --statement-timeout"
-    if isinstance(exc, errors.LockNotAvailable):
-        return f"{first}: a lock was held by another session; retry, or raise --lock-timeout"
-    if isinstance(exc, errors.InsufficientPrivilege):
-        return f"{first}: grant pg_monitor (or pg_read_all_stats) to the scanning role"
-    return first
 
 
 def _since(started: float) -> float:

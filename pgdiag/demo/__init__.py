@@ -16,12 +16,17 @@ from typing import Callable, Iterator
 
 import psycopg
 
+from pgdiag.core.errors import PgdiagError
+from pgdiag.db.dsn import parse
+from pgdiag.db.server import (
+    Installation,
+    LocalServer,
+    embedded_installation,
+    system_installations,
+)
 from pgdiag.demo import script
 from pgdiag.demo.workload import run_workload
-from pgdiag.dsn import parse
-from pgdiag.errors import PgdiagError
 from pgdiag.scan import ScanResult, scan
-from pgdiag.server import Installation, LocalServer, embedded_installation, system_installations
 
 DEMO_DATABASE = "demo"
 HERE = Path(__file__).parent

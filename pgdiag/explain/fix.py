@@ -21,14 +21,14 @@ import pandas as pd
 from pgdiag.advice.access import table_accesses
 from pgdiag.advice.candidates import Candidate, candidate_for, covered, index_leads
 from pgdiag.advice.costing import StatementCost, estimate, prove
+from pgdiag.core.findings import Finding, ObjectRef, fingerprint
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import create_index_sql, qualified
+from pgdiag.db.planner import Planner
 from pgdiag.explain.plan import Plan, PlanNode
-from pgdiag.findings import Finding, ObjectRef, fingerprint
-from pgdiag.planner import Planner
-from pgdiag.snapshot import Snapshot
 from pgdiag.sql import Statement
 from pgdiag.sql.planning import planning_text
-from pgdiag.sqltext import create_index_sql, qualified
-from pgdiag.workload import StatementRef, WorkloadStatement
+from pgdiag.sql.workload import StatementRef, WorkloadStatement
 
 MIN_ROWS = 1000
 MIN_FACTOR = 10.0

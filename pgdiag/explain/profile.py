@@ -14,9 +14,19 @@ import psycopg
 
 from pgdiag import __version__
 from pgdiag.collect import collect
-from pgdiag.dsn import Target
-from pgdiag.errors import PgdiagError
-from pgdiag.explain.fix import IndexFix, candidates, fix_finding, prove_fixes, scans_to_fix
+from pgdiag.core.errors import PgdiagError
+from pgdiag.core.findings import Finding, QueryRef, severity_rank
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.db.dsn import Target
+from pgdiag.db.planner import Planner
+from pgdiag.db.session import SessionLimits, connect
+from pgdiag.explain.fix import (
+    IndexFix,
+    candidates,
+    fix_finding,
+    prove_fixes,
+    scans_to_fix,
+)
 from pgdiag.explain.insights import InsightContext, run_insights
 from pgdiag.explain.insights.tenant import foreign_key_pairs
 from pgdiag.explain.plan import Plan, PlanNode, build_plan
@@ -24,12 +34,8 @@ from pgdiag.explain.run import ExplainRequest, ExplainRun, describe, run_explain
 from pgdiag.explain.source import statement_by_queryid
 from pgdiag.explain.statement import CheckedStatement, check_statement
 from pgdiag.explain.volatility import unsafe_calls
-from pgdiag.findings import Finding, QueryRef, severity_rank
-from pgdiag.planner import Planner
-from pgdiag.session import SessionLimits, connect
-from pgdiag.snapshot import Snapshot
-from pgdiag.tenancy import tenant_column
-from pgdiag.workload import StatementRef, column_index, search_path
+from pgdiag.sql.workload import StatementRef, column_index, search_path
+from pgdiag.tenant.model import tenant_column
 
 # The catalog pgdiag reads around the plan: names and columns for the statement model, tables and
 # indexes for index advice, foreign keys for tenant scoping, statistics for unproven estimates.

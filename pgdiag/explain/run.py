@@ -22,9 +22,9 @@ from typing import Any, Callable, Iterator
 import psycopg
 from psycopg import errors, sql
 
-from pgdiag import queries
-from pgdiag.errors import PgdiagError
-from pgdiag.planner import GENERIC_PLAN_VERSION
+from pgdiag.core.errors import PgdiagError
+from pgdiag.db import queries
+from pgdiag.db.planner import GENERIC_PLAN_VERSION
 
 QUERIES = ("explain_analyze", "explain_plain", "explain_plain_generic", "explain_generic_mode", "explain_begin_read_only",
            "explain_begin_read_write", "explain_rollback", "explain_statement")

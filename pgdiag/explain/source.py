@@ -13,10 +13,10 @@ import pandas as pd
 import psycopg
 from psycopg import sql
 
-from pgdiag import queries
-from pgdiag.errors import PgdiagError
-from pgdiag.snapshot import Snapshot
-from pgdiag.workload import HIDDEN_TEXT
+from pgdiag.core.errors import PgdiagError
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.db import queries
+from pgdiag.sql.workload import HIDDEN_TEXT
 
 PGSS = "pg_stat_statements"
 _QUERYID = re.compile(r"^-?[0-9]{1,20}$")
@@ -54,7 +54,7 @@ def parse_queryid(value: str) -> int:
     >>> parse_queryid("abc")
     Traceback (most recent call last):
     ...
-    pgdiag.errors.PgdiagError: --queryid takes a pg_stat_statements queryid (a 64-bit integer), not 'abc'
+    pgdiag.core.errors.PgdiagError: --queryid takes a pg_stat_statements queryid (a 64-bit integer), not 'abc'
     """
     text = value.strip()
     if _QUERYID.match(text) and BIGINT_RANGE[0] <= int(text) <= BIGINT_RANGE[1]:

@@ -15,11 +15,11 @@ import pglast
 from pglast import ast
 from pglast.parser import ParseError
 
-from pgdiag.errors import PgdiagError
-from pgdiag.queries import MARKER
+from pgdiag.core.errors import PgdiagError
+from pgdiag.db.queries import MARKER
 from pgdiag.sql import Statement, analyze
-from pgdiag.sql.calls import calls_and_reads
 from pgdiag.sql.build import ColumnLookup
+from pgdiag.sql.calls import calls_and_reads
 
 EXPLAINABLE = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
 
@@ -46,7 +46,7 @@ def check_statement(text: str, search_path: tuple[str, ...], columns: ColumnLook
     >>> check_statement("SELECT 1; SELECT 2", ("public",))
     Traceback (most recent call last):
     ...
-    pgdiag.errors.PgdiagError: the input holds 2 statements; pgdiag explain takes exactly one
+    pgdiag.core.errors.PgdiagError: the input holds 2 statements; pgdiag explain takes exactly one
     >>> check_statement("DELETE FROM t WHERE id = $1", ("public",)).writes
     True
     """

@@ -18,7 +18,7 @@ from pglast import ast
 from pglast.parser import ParseError
 from psycopg import sql
 
-from pgdiag import queries
+from pgdiag.db import queries
 from pgdiag.sql.calls import calls_and_reads
 
 QUERIES = ("explain_volatile_functions", "explain_view_definitions")

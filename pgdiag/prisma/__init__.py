@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the command line imports this package before the analysis stack (pandas) is needed
-    from pgdiag.snapshot import Snapshot
+    from pgdiag.core.snapshot import Snapshot
 
 MIGRATIONS_TABLE = "_prisma_migrations"
 

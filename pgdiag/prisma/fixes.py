@@ -21,7 +21,7 @@ import pglast
 from pglast import ast
 from pglast.enums import SortByDir
 
-from pgdiag.findings import Finding
+from pgdiag.core.findings import Finding
 from pgdiag.prisma.mapping import DeclaredIndex, PrismaMapping
 from pgdiag.prisma.schema import Model, Schema
 

@@ -15,9 +15,14 @@ from pathlib import Path
 from typing import Any, Union
 
 from lark import Lark, Token, Transformer, Tree, v_args
-from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+from lark.exceptions import (
+    UnexpectedCharacters,
+    UnexpectedEOF,
+    UnexpectedInput,
+    UnexpectedToken,
+)
 
-from pgdiag.errors import PgdiagError
+from pgdiag.core.errors import PgdiagError
 
 
 class PrismaSchemaError(PgdiagError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from pgdiag.errors import OutputError
+from pgdiag.core.errors import OutputError
 
 
 def write_output(destination: str, text: str) -> None:

@@ -15,8 +15,8 @@ from typing import Any, Callable, Literal, Sequence
 
 import pandas as pd
 
-from pgdiag.findings import Finding, severity_rank
-from pgdiag.snapshot import Snapshot
+from pgdiag.core.findings import Finding, severity_rank
+from pgdiag.core.snapshot import Snapshot
 
 TOP_ACTIONS = 5
 

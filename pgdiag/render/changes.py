@@ -6,9 +6,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pgdiag.compare import Comparison
-from pgdiag.findings import Finding
-from pgdiag.render.terminal import SEVERITY_STYLES
+from pgdiag.core.findings import Finding
+from pgdiag.history.compare import Comparison
+from pgdiag.render.styles import SEVERITY_STYLES
 
 LISTED = 10
 TEXT_WIDTH = 100

@@ -13,7 +13,7 @@ from rich.tree import Tree
 from pgdiag.explain.plan import PlanNode, build_plan
 from pgdiag.explain.profile import Profile
 from pgdiag.render.explain_view import Badge, badges_by_node, node_details, rows_text
-from pgdiag.render.terminal import SEVERITY_STYLES
+from pgdiag.render.styles import SEVERITY_STYLES
 
 BAR_WIDTH = 10
 QUERY_WIDTH = 400

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
+from pgdiag.core.findings import Finding, severity_rank
 from pgdiag.explain.plan import PlanNode
-from pgdiag.findings import Finding, severity_rank
 
 Badge = tuple[str, str]
 """(text, severity) of one badge."""

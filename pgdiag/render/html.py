@@ -12,14 +12,20 @@ import hashlib
 from dataclasses import fields
 from functools import cache
 
-from jinja2 import BytecodeCache, Environment, FileSystemBytecodeCache, FileSystemLoader, StrictUndefined, \
-    select_autoescape
+from jinja2 import (
+    BytecodeCache,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    StrictUndefined,
+    select_autoescape,
+)
 from jinja2.bccache import Bucket
 from markupsafe import Markup
 
+from pgdiag.core.report import Report
+from pgdiag.core.resources import resource_dir
 from pgdiag.render.report_view import age_text, report_view
-from pgdiag.report import Report
-from pgdiag.resources import resource_dir
 
 SNIPPET_CHARS = 120
 

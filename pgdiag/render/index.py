@@ -10,9 +10,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from pgdiag import __version__
-from pgdiag.compare import iso_utc
-from pgdiag.findings import SEVERITIES
-from pgdiag.runs import TargetRun
+from pgdiag.core.findings import SEVERITIES
+from pgdiag.history.compare import iso_utc
+from pgdiag.core.report import TargetRun
 
 
 def index_document(runs: Sequence[TargetRun], report_suffix: str) -> dict[str, Any]:

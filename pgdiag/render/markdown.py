@@ -10,10 +10,16 @@ from __future__ import annotations
 
 import re
 
-from pgdiag.compare import Comparison
-from pgdiag.findings import Finding
-from pgdiag.render.changes import LISTED, basis_notes, changes_line, one_line, signed_bytes
-from pgdiag.report import Report
+from pgdiag.core.findings import Finding
+from pgdiag.core.report import Report
+from pgdiag.history.compare import Comparison
+from pgdiag.render.changes import (
+    LISTED,
+    basis_notes,
+    changes_line,
+    one_line,
+    signed_bytes,
+)
 
 TOP_FINDINGS = 10
 TABLE_ROWS = 25

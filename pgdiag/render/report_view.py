@@ -14,13 +14,19 @@ from typing import Any
 import pandas as pd
 
 from pgdiag.checks import registry
-from pgdiag.findings import SEVERITIES, Finding, severity_rank
+from pgdiag.core.findings import SEVERITIES, Finding, severity_rank
+from pgdiag.core.report import Report
+from pgdiag.core.snapshot import Snapshot
 from pgdiag.render.actions import Action, Wholes, top_actions
 from pgdiag.render.charts import TOP_BARS, BarChart, Item, bar_chart
-from pgdiag.render.listings import Listing, growth_by_table, index_listing, statement_listing, table_listing
-from pgdiag.report import Report
-from pgdiag.snapshot import Snapshot
-from pgdiag.workload import parsed, search_path
+from pgdiag.render.listings import (
+    Listing,
+    growth_by_table,
+    index_listing,
+    statement_listing,
+    table_listing,
+)
+from pgdiag.sql.workload import parsed, search_path
 
 FINDINGS_PER_CHECK = 100
 YOUNG_STATISTICS = timedelta(days=7)

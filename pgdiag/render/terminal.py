@@ -6,11 +6,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from pgdiag.findings import Finding
-from pgdiag.report import Report
+from pgdiag.core.findings import Finding
+from pgdiag.core.report import Report
+from pgdiag.render.styles import SEVERITY_STYLES
 
-SEVERITY_STYLES = {"critical": "bold white on red", "high": "bold red", "medium": "yellow", "low": "cyan",
-                   "info": "dim"}
 DETAILED = 10
 
 

@@ -19,11 +19,20 @@ import pglast
 from pglast import ast
 from pglast.parser import ParseError
 
-from pgdiag.queries import MARKER
+from pgdiag.db.queries import MARKER
 from pgdiag.sql.build import Builder, ColumnLookup
 from pgdiag.sql.facts import tree_facts
-from pgdiag.sql.model import (Analysis, Block, Bound, Command, JoinKey, OrderKey, Predicate, Statement,
-                              TableRef)
+from pgdiag.sql.model import (
+    Analysis,
+    Block,
+    Bound,
+    Command,
+    JoinKey,
+    OrderKey,
+    Predicate,
+    Statement,
+    TableRef,
+)
 
 __all__ = ["Analysis", "Block", "Bound", "JoinKey", "OrderKey", "Predicate", "Statement", "TableRef", "analyze"]
 

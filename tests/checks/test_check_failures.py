@@ -9,8 +9,8 @@ import pytest
 
 import pgdiag.checks
 from pgdiag.checks.base import Check
-from pgdiag.findings import Finding
-from pgdiag.snapshot import Snapshot
+from pgdiag.core.findings import Finding
+from pgdiag.core.snapshot import Snapshot
 from tests.conftest import run_scan
 from tests.pg import TestDatabase, hypopg_available
 

@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from pgdiag.checks import run_checks
-from pgdiag.config import Config
-from pgdiag.findings import Finding
+from pgdiag.config.model import Config
+from pgdiag.core.findings import Finding
 from tests.conftest import run_scan
 from tests.pg import Backend, TestDatabase, create_database, drop_database
 

@@ -14,9 +14,15 @@ import pytest
 from psycopg.types.numeric import Int4
 
 from pgdiag.checks import run_checks
-from pgdiag.findings import Finding
+from pgdiag.core.findings import Finding
 from tests.conftest import run_scan
-from tests.pg import Backend, TestDatabase, create_database, drop_database, hypopg_available
+from tests.pg import (
+    Backend,
+    TestDatabase,
+    create_database,
+    drop_database,
+    hypopg_available,
+)
 
 INBOX = ('SELECT "public"."Ticket"."id", "public"."Ticket"."title" FROM "public"."Ticket" '
          'WHERE ("public"."Ticket"."organizationId" = $1 AND "public"."Ticket"."status" = $2 '
@@ -78,7 +84,7 @@ def test_tenant_status_date_query_gets_one_index(tickets: tuple[TestDatabase, bo
 
 def test_factor_threshold_is_configurable(tickets: tuple[TestDatabase, bool]) -> None:
     """Asking for a factor no index reaches silences the advice."""
-    from pgdiag.config import Config
+    from pgdiag.config.model import Config
 
     db, _ = tickets
     snapshot = run_scan(db).snapshot

@@ -13,11 +13,11 @@ import psycopg
 import pytest
 
 from pgdiag.checks import run_checks
-from pgdiag.config import Config
-from pgdiag.dsn import parse
-from pgdiag.findings import Finding, ObjectRef
+from pgdiag.config.model import Config
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.db.dsn import parse
 from pgdiag.scan import scan
-from pgdiag.snapshot import Snapshot
 from tests.conftest import run_scan
 from tests.pg import TestDatabase as Database
 

@@ -17,10 +17,11 @@ import pytest
 from psycopg.types.numeric import Int4
 
 from pgdiag.checks import run_checks
-from pgdiag.config import Config, TenancyConfig
-from pgdiag.findings import Finding
-from pgdiag.snapshot import Snapshot
-from pgdiag.tenancy import tenant_schema
+from pgdiag.config.model import Config
+from pgdiag.core.findings import Finding
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.tenant.config import TenancyConfig
+from pgdiag.tenant.model import tenant_schema
 from tests.conftest import run_scan
 from tests.pg import TestDatabase
 

@@ -73,7 +73,7 @@ def test_n_plus_one_flags_only_looped_key_lookups(shop: TestDatabase) -> None:
 
 def test_n_plus_one_threshold_is_configurable(shop: TestDatabase) -> None:
     """With min_calls raised above the calls made, the same loop is not reported."""
-    from pgdiag.config import Config
+    from pgdiag.config.model import Config
 
     looped = 'SELECT "id" FROM "public"."Order" WHERE "customerId" = $1'
     shop.reset_statements()
@@ -87,7 +87,8 @@ def test_n_plus_one_threshold_is_configurable(shop: TestDatabase) -> None:
 def test_n_plus_one_honours_the_configured_tenant_column(shop: TestDatabase) -> None:
     """A lookup by id beside a filter on the configured tenant column is N+1; with the column detected
     (organizationId), the second filter makes it a two-column lookup, not a point lookup."""
-    from pgdiag.config import Config, TenancyConfig
+    from pgdiag.config.model import Config
+    from pgdiag.tenant.config import TenancyConfig
 
     looped = 'SELECT "id", "total" FROM "public"."Order" WHERE "id" = $1 AND "customerId" = $2'
     shop.reset_statements()

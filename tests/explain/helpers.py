@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pgdiag.dsn import parse
+from pgdiag.core.findings import Finding
+from pgdiag.db.dsn import parse
 from pgdiag.explain.profile import ExplainOptions, Profile, profile
-from pgdiag.findings import Finding
 from tests.pg import TestDatabase
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from pgdiag.core.findings import Finding
 from pgdiag.explain.insights import INSIGHTS
 from pgdiag.explain.profile import ExplainOptions, Profile
-from pgdiag.findings import Finding
 from tests.explain.helpers import findings, profile_of
 from tests.pg import TestDatabase
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from pgdiag import queries
+from pgdiag.db import queries
+from pgdiag.db.planner import GENERIC_PLAN_VERSION
 from pgdiag.explain.run import QUERIES
-from pgdiag.planner import GENERIC_PLAN_VERSION
 
 # Only from PostgreSQL 16 (before, the generic plan comes from a prepared statement).
 FROM_16 = {"explain_plain_generic"}

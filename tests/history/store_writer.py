@@ -12,9 +12,9 @@ from datetime import datetime, timezone
 
 import pandas as pd
 
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import CollectorStatus, Snapshot
-from pgdiag.store import NewSnapshot, open_store
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import CollectorStatus, Snapshot
+from pgdiag.history.store import NewSnapshot, open_store
 
 ROWS = 60_000
 FINDINGS = 20_000

@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from pgdiag.compare import CompareSettings, Side, compare
-from pgdiag.findings import Finding, ObjectRef
-from pgdiag.snapshot import CollectorStatus, Snapshot
+from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.snapshot import CollectorStatus, Snapshot
+from pgdiag.history.compare import CompareSettings, Side, compare
 
 T0 = datetime(2026, 11, 1, 19, 0, tzinfo=timezone.utc)
 T1 = T0 + timedelta(days=1)

@@ -10,7 +10,7 @@ import pytest
 import typer
 
 from pgdiag.cli import app
-from pgdiag.config import load
+from pgdiag.config.loader import load
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 PAGES = ("history.md", "scheduling.md")

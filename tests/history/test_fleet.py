@@ -9,10 +9,16 @@ from pathlib import Path
 
 import pytest
 
-import pgdiag.fleet
-from pgdiag.server import free_port
+import pgdiag.history.fleet
+from pgdiag.db.server import free_port
 from tests.cli_helpers import invoke
-from tests.pg import PASSWORD, PASSWORD_ROLE, TestDatabase, create_database, drop_database
+from tests.pg import (
+    PASSWORD,
+    PASSWORD_ROLE,
+    TestDatabase,
+    create_database,
+    drop_database,
+)
 from tests.test_report_output import schema_errors, strict_loads
 
 SECOND_ENV = "PGDIAG_TEST_SECOND_DSN"
@@ -126,7 +132,7 @@ def test_the_pool_is_bounded_and_each_target_gets_its_settings(capsys, db: TestD
     monkeypatch.setenv(SECOND_ENV, second.dsn)
     extra = "".join(f'\n[[targets]]\nname = "copy{i}"\ndsn = "{db.dsn}"\n' for i in range(2))
     config = write_config(tmp_path / "pgdiag.toml", db, down=False, extra=extra)
-    real_scan, lock = pgdiag.fleet.scan, threading.Lock()
+    real_scan, lock = pgdiag.history.fleet.scan, threading.Lock()
     running, peak, tenant_columns = [0], [0], {}
 
     def counting_scan(target, **kwargs):
@@ -140,7 +146,7 @@ def test_the_pool_is_bounded_and_each_target_gets_its_settings(capsys, db: TestD
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(pgdiag.fleet, "scan", counting_scan)
+    monkeypatch.setattr(pgdiag.history.fleet, "scan", counting_scan)
     assert invoke(capsys, "scan", "--all", "--config", str(config), "--jobs", "2").code == 0
     assert peak[0] == 2
     assert tenant_columns == {db.dsn: None, second.dsn: "acct_id"}

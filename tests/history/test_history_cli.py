@@ -14,15 +14,22 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from pgdiag.config import Config
-from pgdiag.dsn import parse
-from pgdiag.history import record_of
+from pgdiag.config.model import Config
+from pgdiag.db.dsn import parse
+from pgdiag.db.server import free_port
+from pgdiag.history.baseline import record_of
+from pgdiag.history.store import open_store
+from pgdiag.history.targets import target_key
 from pgdiag.scan import scan
-from pgdiag.server import free_port
-from pgdiag.store import open_store
-from pgdiag.targets import target_key
 from tests.cli_helpers import assert_one_line_error, invoke
-from tests.pg import PASSWORD, PASSWORD_ROLE, Backend, TestDatabase, create_database, drop_database
+from tests.pg import (
+    PASSWORD,
+    PASSWORD_ROLE,
+    Backend,
+    TestDatabase,
+    create_database,
+    drop_database,
+)
 from tests.test_report_output import schema_errors, strict_loads
 
 

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import pytest
 
-from pgdiag.server import free_port
+from pgdiag.db.server import free_port
 from tests.cli_helpers import assert_one_line_error, invoke
 from tests.pg import PASSWORD, PASSWORD_ROLE, TestDatabase
 from tests.test_report_output import strict_loads

@@ -12,14 +12,14 @@ import pandas as pd
 import psycopg
 import pytest
 
-from pgdiag.config import Config
-from pgdiag.dsn import parse
-from pgdiag.errors import PgdiagError
-from pgdiag.history import record_of
+from pgdiag.config.model import Config
+from pgdiag.core.errors import PgdiagError
+from pgdiag.core.snapshot import Snapshot
+from pgdiag.db.dsn import parse
+from pgdiag.history.baseline import record_of
+from pgdiag.history.store import NewSnapshot, is_dsn, open_store
+from pgdiag.history.store.sqlfiles import migrations
 from pgdiag.scan import ScanResult, scan
-from pgdiag.snapshot import Snapshot
-from pgdiag.store import NewSnapshot, is_dsn, open_store
-from pgdiag.store.sqlfiles import migrations
 from tests.pg import PASSWORD, TestDatabase
 
 

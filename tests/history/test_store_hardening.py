@@ -16,12 +16,12 @@ from typing import Iterator
 import psycopg
 import pytest
 
-from pgdiag.config import Config
-from pgdiag.dsn import parse
-from pgdiag.history import record_of
-from pgdiag.retention import MAX_KEEP_DAYS, cutoff, parse_keep
+from pgdiag.config.model import Config
+from pgdiag.db.dsn import parse
+from pgdiag.history.baseline import record_of
+from pgdiag.history.retention import MAX_KEEP_DAYS, cutoff, parse_keep
+from pgdiag.history.store import is_dsn, open_store
 from pgdiag.scan import ScanResult, scan
-from pgdiag.store import is_dsn, open_store
 from tests.cli_helpers import assert_one_line_error, invoke
 from tests.pg import TestDatabase
 from tests.test_report_output import strict_loads

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import psycopg
 
-from pgdiag.store import is_dsn, open_store
+from pgdiag.history.store import is_dsn, open_store
 from tests.history.store_writer import FINDINGS, ROWS, large_record
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from pgdiag.store.sqlfiles import BACKENDS, migrations, statement_names
+from pgdiag.history.store.sqlfiles import BACKENDS, migrations, statement_names
 
 STORE = Path(__file__).resolve().parents[2] / "pgdiag" / "store"
 _NAMED = re.compile(r'(?:run\(|statement\(self\.backend, |_script\()"([a-z_]+)"')
@@ -34,7 +34,7 @@ def test_every_store_sql_file_opens_with_a_comment_saying_what_it_does() -> None
 
 
 def test_the_sqlite_application_id_is_the_one_written() -> None:
-    from pgdiag.store.sqlfiles import statement
-    from pgdiag.store.sqlite import APPLICATION_ID
+    from pgdiag.history.store.sqlfiles import statement
+    from pgdiag.history.store.sqlite import APPLICATION_ID
 
     assert statement("sqlite", "set_application_id").endswith(f"= {APPLICATION_ID}")

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from pgdiag.config import load
-from pgdiag.dsn import parse
-from pgdiag.errors import ConfigError
-from pgdiag.targets import TargetEntry, target_config, target_key
+from pgdiag.config.loader import load
+from pgdiag.config.model import TargetEntry
+from pgdiag.core.errors import ConfigError
+from pgdiag.db.dsn import parse
+from pgdiag.history.targets import target_key
 from tests.cli_helpers import assert_one_line_error, invoke
 
 
@@ -47,7 +48,7 @@ def test_valid_sections_are_read(tmp_path: Path) -> None:
     [entry] = loaded.targets
     assert entry == TargetEntry(name="billing", dsn_env="BILLING_URL", tenant_column="accountId",
                                 checks={"slow_query": {"min_calls": 5}})
-    own = target_config(loaded, entry)
+    own = loaded.for_target(entry)
     assert own.checks == {"slow_query": {"mean_ms": 10, "min_calls": 5}}
     assert own.tenancy.tenant_column == "accountId" and loaded.tenancy.tenant_column is None
     assert entry.resolve({"BILLING_URL": "postgresql://app@billing/billing"}).display == \

@@ -665,7 +665,7 @@ def test_a_cast_column_is_marked_and_gets_no_index_advice() -> None:
     """``a::text = '5'`` cannot use an index on a; a cast on the value side (``b = $2::int``) can. The model
     marks the first, and index advice leaves it out."""
     from pgdiag.advice.access import table_accesses
-    from pgdiag.workload import StatementRef, WorkloadStatement
+    from pgdiag.sql.workload import StatementRef, WorkloadStatement
 
     analysis = analyze('SELECT * FROM "public"."c" WHERE "a"::text = $1 AND $2::int = "b"', ("public",))
     assert analysis.statement is not None

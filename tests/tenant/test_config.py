@@ -7,8 +7,10 @@ from pathlib import Path
 import pytest
 
 from pgdiag.checks import registry
-from pgdiag.config import TENANCY, Config, TenancyConfig, load
-from pgdiag.errors import ConfigError
+from pgdiag.config.loader import load
+from pgdiag.config.model import Config
+from pgdiag.core.errors import ConfigError
+from pgdiag.tenant.config import TENANCY, TenancyConfig
 
 
 def write(tmp_path: Path, text: str) -> Path:

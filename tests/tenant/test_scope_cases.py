@@ -18,8 +18,8 @@ from typing import Collection
 import pytest
 
 from pgdiag.sql import analyze
-from pgdiag.tenancy import ForeignKey, TenantSchema
-from pgdiag.tenant_scope import RefScope, scope
+from pgdiag.tenant.model import ForeignKey, TenantSchema
+from pgdiag.tenant.scope import RefScope, scope
 
 CATALOGUE: dict[tuple[str, str], list[str]] = {
     ("public", "Organization"): ["id", "name"],

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pgdiag.core.findings import Finding
+from pgdiag.core.sqltext import qualified
 from pgdiag.explain.insights.base import InsightContext, insight, level, pretty_rows
-from pgdiag.findings import Finding
-from pgdiag.sqltext import qualified
 
 
 @insight("plan_heap_fetches", levels=(10.0, 50.0), min_fetches=100)

@@ -13,9 +13,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from pgdiag.core.findings import Finding, ObjectRef, QueryRef, severity_rank
 from pgdiag.explain.fix import IndexFix
 from pgdiag.explain.plan import Plan, PlanNode
-from pgdiag.findings import Finding, ObjectRef, QueryRef, severity_rank
 from pgdiag.sql import Statement
 
 LEVELS = ("low", "medium", "high")

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from pgdiag.core.findings import Finding
 from pgdiag.explain.insights.base import InsightContext, insight
 from pgdiag.explain.plan import PlanNode
-from pgdiag.findings import Finding
 
 BLOCK_KB = 8
 HASH_ACTION = ("Give this statement more memory (SET LOCAL work_mem, or hash_mem_multiplier for hashes), or reduce "

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pgdiag.core.findings import Finding
+from pgdiag.core.sqltext import qualified
 from pgdiag.explain.fix import removed_share
 from pgdiag.explain.insights.base import InsightContext, insight, level, pretty_rows
 from pgdiag.explain.plan import PlanNode
-from pgdiag.findings import Finding
-from pgdiag.sqltext import qualified
 
 INHERITED = 2.0  # a child off by at least 1/INHERITED of the node's factor, the same way, explains it
 

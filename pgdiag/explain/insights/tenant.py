@@ -12,9 +12,9 @@ from typing import Iterator
 
 import pandas as pd
 
+from pgdiag.core.findings import Finding, ObjectRef
 from pgdiag.explain.insights.base import InsightContext, insight
 from pgdiag.explain.plan import PlanNode
-from pgdiag.findings import Finding, ObjectRef
 from pgdiag.sql import Statement, TableRef
 
 PINNING_OPS = ("eq", "in", "any")

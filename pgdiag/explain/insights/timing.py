@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from pgdiag.core.findings import Finding
 from pgdiag.explain.insights.base import InsightContext, insight, level
-from pgdiag.findings import Finding
 
 # What a node's own time is spent on, in words a developer knows.
 _WORK = {

@@ -1,0 +1,1 @@
+"""Helpers the checks share; not checks themselves (the registry skips this package)."""

@@ -1,0 +1,42 @@
+"""Load pgdiag.toml: read the file, then hand each section to the package that owns and validates it."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from pgdiag.checks.settings import validate_checks
+from pgdiag.config.model import Config
+from pgdiag.core.errors import ConfigError
+from pgdiag.history.compare import CompareSettings
+from pgdiag.history.targets import parse_targets
+from pgdiag.tenant.config import TENANCY, parse_tenancy
+
+DEFAULT_FILE = "pgdiag.toml"
+SECTIONS = ("checks", TENANCY, "compare", "targets")
+
+
+def load(path: Path | None) -> Config:
+    """Read `path`, or ``./pgdiag.toml`` when it exists, and validate it against the checks' thresholds."""
+    if path is None:
+        default = Path(DEFAULT_FILE)
+        if not default.is_file():
+            return Config()
+        path = default
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"invalid config file {path}: {exc}") from None
+    unknown = set(doc) - set(SECTIONS)
+    if unknown:
+        raise ConfigError(f"invalid config file {path}: unknown section [{sorted(unknown)[0]}]")
+    checks = validate_checks(doc.get("checks", {}), path)
+    tenancy = parse_tenancy(doc.get(TENANCY, {}), path)
+    compare = CompareSettings.validate(doc.get("compare", {}), path)
+    targets = parse_targets(doc["targets"], path, lambda section: validate_checks(section, path)) \
+        if "targets" in doc else ()
+    return Config(checks=checks, source=path, tenancy=tenancy, compare=compare, targets=targets)

@@ -1,0 +1,2 @@
+"""Talking to PostgreSQL: connection strings, safe sessions, the what-if planner, the shipped queries and
+the embedded server."""

@@ -1,0 +1,159 @@
+"""What-if costing: generic plans of normalised statements, with and without hypothetical indexes.
+
+This is the only way a check reaches the database (DESIGN §1): the scan opens a `Planner` on its
+own read-only session and injects it. Generic plans need no parameter values: ``EXPLAIN
+(GENERIC_PLAN)`` from PostgreSQL 16, a prepared statement under ``plan_cache_mode =
+force_generic_plan`` before. Hypothetical indexes come from the hypopg extension where the target
+database has it; they live in this session's memory only, so the read-only rule holds.
+"""
+
+from __future__ import annotations
+
+import itertools
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Iterator
+
+import psycopg
+from psycopg import sql
+
+from pgdiag.core.sqltext import column_list, qualified
+from pgdiag.db import queries
+from pgdiag.db.dsn import Target
+from pgdiag.db.session import SessionLimits, connect
+
+GENERIC_PLAN_VERSION = 160000
+# Query files the planner uses; explain_generic exists from PostgreSQL 16, the prepared-statement
+# trio serves every version.
+QUERIES = ("hypopg_schema", "explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared", "hypopg_create",
+           "hypopg_drop")
+
+
+@dataclass(frozen=True)
+class PlanCost:
+    """A plan's estimated total cost and its tree (the ``Plan`` member of EXPLAIN's JSON)."""
+
+    total_cost: float
+    plan: dict[str, Any]
+
+    def index_names(self) -> set[str]:
+        """Every index the plan reads."""
+        return {node["Index Name"] for node in walk(self.plan) if "Index Name" in node}
+
+    def relation_cost(self, relation: str) -> float:
+        """The estimated cost of the plan's nodes that read `relation` (scans of the table or its indexes)."""
+        return sum(float(node["Total Cost"]) for node in walk(self.plan) if node.get("Relation Name") == relation)
+
+    def scans_cost(self, exclude: str) -> float:
+        """The estimated cost of the plan's reads of every relation but `exclude`."""
+        return sum(float(node["Total Cost"]) for node in walk(self.plan)
+                   if node.get("Relation Name") not in (None, exclude))
+
+
+def walk(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every node of a plan tree, parents before children."""
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from walk(child)
+
+
+class Planner:
+    """Plans statements on a dedicated read-only session; never executes them."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self._names = itertools.count(1)
+        self._hypothetical = 0
+        self._plain: dict[str, PlanCost | None] = {}
+        try:
+            row = conn.execute(queries.get("hypopg_schema", conn.info.server_version)).fetchone()
+        except psycopg.Error:
+            conn.close()
+            raise
+        self.hypopg_schema: str | None = row[0] if row else None
+
+    @classmethod
+    def open(cls, target: Target, limits: SessionLimits | None = None) -> Planner:
+        """A planner on a new pgdiag session that plans prepared statements generically."""
+        return cls(connect(target, limits, extra_settings={"plan_cache_mode": "force_generic_plan"}))
+
+    @property
+    def has_hypopg(self) -> bool:
+        """Whether hypothetical indexes can prove index advice in this database."""
+        return self.hypopg_schema is not None
+
+    def close(self) -> None:
+        """Close the planner's session."""
+        self.conn.close()
+
+    def __enter__(self) -> Planner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def generic_cost(self, statement: str, n_params: int) -> PlanCost | None:
+        """The generic plan of `statement` (with ``$1…$n_params``); None when it cannot be planned.
+
+        Plans without hypothetical indexes are kept: the session is read-only, so the catalog a
+        statement is planned against does not change during a scan.
+        """
+        if self._hypothetical:
+            return self._generic_cost(statement, n_params)
+        if statement not in self._plain:
+            self._plain[statement] = self._generic_cost(statement, n_params)
+        return self._plain[statement]
+
+    def _generic_cost(self, statement: str, n_params: int) -> PlanCost | None:
+        version = self.conn.info.server_version
+        try:
+            if version >= GENERIC_PLAN_VERSION:
+                doc = self._one(queries.get("explain_generic", version), statement=sql.SQL(statement))
+            else:
+                doc = self._prepared_plan(statement, n_params, version)
+        except psycopg.Error:
+            return None
+        plan = doc[0]["Plan"]
+        return PlanCost(total_cost=float(plan["Total Cost"]), plan=plan)
+
+    @contextmanager
+    def hypothetical_index(self, schema: str, table: str, columns: list[str]) -> Iterator[str]:
+        """Create a hypothetical btree index for the duration of the block; yield its name."""
+        if self.hypopg_schema is None:
+            raise RuntimeError("hypopg is not installed in this database")
+        definition = f"CREATE INDEX ON {qualified(schema, table)} ({column_list(columns)})"
+        version = self.conn.info.server_version
+        params = {"hypopg_schema": sql.Identifier(self.hypopg_schema)}
+        indexrelid, name = self._row(queries.get("hypopg_create", version), definition=sql.Literal(definition),
+                                     **params)
+        self._hypothetical += 1
+        try:
+            yield name
+        finally:
+            self._hypothetical -= 1
+            self._row(queries.get("hypopg_drop", version), indexrelid=sql.Literal(indexrelid), **params)
+
+    def _prepared_plan(self, statement: str, n_params: int, version: int) -> Any:
+        """PREPARE, EXPLAIN EXECUTE with NULLs, DEALLOCATE in one round trip (a pipeline): a fresh plan every
+        time, so hypothetical indexes count."""
+        name = sql.Identifier(f"pgdiag_plan_{next(self._names)}")
+        nulls = sql.SQL("({})").format(sql.SQL(", ").join([sql.NULL] * n_params)) if n_params else sql.SQL("")
+        with self.conn.cursor() as explain:
+            with self.conn.pipeline():
+                self._run(queries.get("prepare_generic", version), name=name, statement=sql.SQL(statement))
+                explain.execute(sql.SQL(queries.get("explain_prepared", version)).format(name=name, params=nulls))
+                self._run(queries.get("deallocate_prepared", version), name=name)
+            plan = explain.fetchone()
+        assert plan is not None
+        return plan[0]
+
+    def _run(self, template: str, **params: sql.Composable) -> None:
+        self.conn.execute(sql.SQL(template).format(**params))
+
+    def _row(self, template: str, **params: sql.Composable) -> tuple:
+        row = self.conn.execute(sql.SQL(template).format(**params)).fetchone()
+        assert row is not None
+        return row
+
+    def _one(self, template: str, **params: sql.Composable) -> Any:
+        return self._row(template, **params)[0]

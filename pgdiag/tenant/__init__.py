@@ -1,0 +1,2 @@
+"""Tenant isolation (DESIGN §7): the tenant model, statement scoping, row-level security, and the
+[tenancy] section of pgdiag.toml."""
