@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from dataclasses import dataclass, field, make_dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Iterable
 
 from pgdiag.core.findings import Finding
@@ -35,6 +35,8 @@ class Check:
     thresholds: ClassVar[dict[str, Threshold]] = {}
     requires: ClassVar[tuple[str, ...]] = ()
     uses_tenancy: ClassVar[bool] = False
+    Settings: ClassVar[type]
+    """The check's settings class, made from `thresholds` when the class is defined."""
     """True for checks that read the [tenancy] section (tenant column, global tables, allowed statements)."""
 
     def __init__(self, planner: Planner | None = None) -> None:
@@ -55,15 +57,30 @@ class Check:
             text += "\n".join(f"  {name} = {t.default!r}  # {t.description}" for name, t in cls.thresholds.items())
         return text
 
-    @classmethod
-    def settings(cls, overrides: dict[str, Any]) -> dict[str, Any]:
-        """Declared defaults with the user's overrides applied, and the [tenancy] section under
-        `TENANCY` for checks that use it."""
-        values = {name: overrides.get(name, t.default) for name, t in cls.thresholds.items()}
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Give every check its own frozen settings class, one field per declared threshold (and ``tenancy``
+        for checks that use the [tenancy] section), so a threshold is read as ``settings.name``."""
+        super().__init_subclass__(**kwargs)
+        fields: list[tuple[str, Any, Any]] = [
+            (name, type(t.default), field(default=_frozen(t.default))) for name, t in cls.thresholds.items()]
         if cls.uses_tenancy:
-            values[TENANCY] = overrides.get(TENANCY, TenancyConfig())
-        return values
+            fields.append(("tenancy", TenancyConfig, field(default_factory=TenancyConfig)))
+        cls.Settings = make_dataclass(f"{cls.__name__}Settings", fields, frozen=True)
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
-        """Yield the findings for `snapshot` under `settings` (thresholds by name)."""
+    @classmethod
+    def settings(cls, overrides: dict[str, Any]) -> Any:
+        """Declared defaults with the user's overrides applied, and the [tenancy] section as ``tenancy`` for
+        checks that use it: an instance of the check's `Settings`."""
+        values = {name: _frozen(overrides.get(name, t.default)) for name, t in cls.thresholds.items()}
+        if cls.uses_tenancy:
+            values["tenancy"] = overrides.get(TENANCY, TenancyConfig())
+        return cls.Settings(**values)
+
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
+        """Yield the findings for `snapshot` under `settings` (an instance of the check's `Settings`)."""
         raise NotImplementedError
+
+
+def _frozen(value: Any) -> Any:
+    """A threshold value as a settings field holds it: lists (of names) become tuples."""
+    return tuple(value) if isinstance(value, list) else value

@@ -57,7 +57,7 @@ class DuplicateIndex(Check):
     id: ClassVar[str] = "duplicate_index"
     requires: ClassVar[tuple[str, ...]] = ("indexes", "tables")
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per index that exactly duplicates another index that is kept."""
         indexes = judged_indexes(snapshot)
         if indexes.empty:

@@ -56,7 +56,7 @@ class InvalidIndex(Check):
     id: ClassVar[str] = "invalid_index"
     requires: ClassVar[tuple[str, ...]] = ("indexes", "tables")
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per invalid index, with the statements that replace it by a valid one."""
         indexes, tables = unlocked(snapshot.frame("indexes")), snapshot.frame("tables")
         if indexes.empty:

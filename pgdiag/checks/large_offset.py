@@ -15,7 +15,6 @@ from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified
 from pgdiag.prisma import is_prisma_database
 from pgdiag.sql.workload import WorkloadStatement, workload
-from pgdiag.tenant.config import TENANCY
 from pgdiag.tenant.model import tenant_column
 
 INDEX_DESCENT_BLOCKS = 3
@@ -57,7 +56,7 @@ class LargeOffset(Check):
     requires: ClassVar[tuple[str, ...]] = ("statements", "tables", "indexes", "column_stats")
     uses_tenancy: ClassVar[bool] = True
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per deep-OFFSET statement, largest total time first."""
         prisma = is_prisma_database(snapshot)
         for item in workload(snapshot).statements:
@@ -67,13 +66,13 @@ class LargeOffset(Check):
             if offset is None:
                 continue
             if offset.value is not None:
-                if offset.value >= settings["min_offset"]:
+                if offset.value >= settings.min_offset:
                     yield _finding(item, offset.value, inferred=False, prisma=prisma)
                 continue
             if offset.param is None:
                 continue
-            skipped = _inferred_offset(snapshot, item, tenant_column(snapshot, settings[TENANCY].tenant_column))
-            if skipped is not None and skipped >= settings["min_offset"]:
+            skipped = _inferred_offset(snapshot, item, tenant_column(snapshot, settings.tenancy.tenant_column))
+            if skipped is not None and skipped >= settings.min_offset:
                 yield _finding(item, skipped, inferred=True, prisma=prisma)
 
 

@@ -59,7 +59,7 @@ class MissingFkIndex(Check):
     }
     requires: ClassVar[tuple[str, ...]] = ("foreign_keys", "indexes", "tables")
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per child table and column set that foreign keys use without a supporting index."""
         fks, indexes, tables = (snapshot.frame(n) for n in ("foreign_keys", "indexes", "tables"))
         if fks.empty:
@@ -93,14 +93,14 @@ def _serves(pair: dict[str, Any]) -> bool:
     return n <= int(pair["n_key_columns"]) and set(list(pair["attnums_index"])[:n]) == set(wanted)
 
 
-def _severity(child_rows: float, parent_writes: float, settings: dict[str, Any]) -> str:
+def _severity(child_rows: float, parent_writes: float, settings: Any) -> str:
     """High for a large child of a parent that deletes or updates, medium for a large child, else low."""
-    if child_rows < settings["large_child_rows"]:
+    if child_rows < settings.large_child_rows:
         return "low"
-    return "high" if parent_writes >= settings["parent_writes"] else "medium"
+    return "high" if parent_writes >= settings.parent_writes else "medium"
 
 
-def _finding(group: list[dict[str, Any]], settings: dict[str, Any], taken: set[tuple[str, str]],
+def _finding(group: list[dict[str, Any]], settings: Any, taken: set[tuple[str, str]],
              partitioned: frozenset[tuple[str, str]]) -> Finding:
     """The finding for the foreign keys of one child table on one column set; the first is the most active."""
     fk = group[0]

@@ -20,7 +20,6 @@ from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import create_index_sql, qualified
 from pgdiag.prisma import is_prisma_database
 from pgdiag.sql.workload import Workload, workload
-from pgdiag.tenant.config import TENANCY
 from pgdiag.tenant.model import tenant_column
 
 INDEXABLE_KINDS = ("r", "p", "m")
@@ -71,17 +70,17 @@ class MissingIndex(Check):
     requires: ClassVar[tuple[str, ...]] = ("statements", "tables", "indexes", "columns")
     uses_tenancy: ClassVar[bool] = True
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per advised index, the statements it helps and their cost before and after."""
         load = workload(snapshot)
-        candidates = merge(self._candidates(snapshot, load, tenant_column(snapshot, settings[TENANCY].tenant_column)))
+        candidates = merge(self._candidates(snapshot, load, tenant_column(snapshot, settings.tenancy.tenant_column)))
         proofs = [self._proof(snapshot, candidate) for candidate in candidates]
-        advised = [proof for proof in proofs if proof.helped(settings["min_factor"])]
-        advised = self._one_per_table(advised, settings["min_factor"])
+        advised = [proof for proof in proofs if proof.helped(settings.min_factor)]
+        advised = self._one_per_table(advised, settings.min_factor)
         partitioned = partitioned_tables(snapshot)
         prisma = is_prisma_database(snapshot)
-        for proof in sorted(advised, key=lambda p: -sum(c.statement.total_ms for c in p.helped(settings["min_factor"]))):
-            yield _finding(proof, proof.helped(settings["min_factor"]), load, settings, prisma,
+        for proof in sorted(advised, key=lambda p: -sum(c.statement.total_ms for c in p.helped(settings.min_factor))):
+            yield _finding(proof, proof.helped(settings.min_factor), load, settings, prisma,
                            (proof.candidate.schema, proof.candidate.table) not in partitioned)
 
     def _candidates(self, snapshot: Snapshot, load: Workload, tenant: str | None) -> list[Candidate]:
@@ -128,7 +127,7 @@ class MissingIndex(Check):
         return kept
 
 
-def _finding(proof: Proof, helped: list[StatementCost], load: Workload, settings: dict[str, Any],
+def _finding(proof: Proof, helped: list[StatementCost], load: Workload, settings: Any,
              prisma: bool, concurrently: bool) -> Finding:
     """The finding for one advised index: the fix, the statements it helps, their costs."""
     candidate = proof.candidate
@@ -137,9 +136,9 @@ def _finding(proof: Proof, helped: list[StatementCost], load: Workload, settings
     top = helped[0]
     total_ms = sum(c.statement.total_ms for c in helped)
     share = 100 * total_ms / load.total_ms if load.total_ms > 0 else 0.0
-    if total_ms < settings["min_total_ms"]:
+    if total_ms < settings.min_total_ms:
         severity = "low"
-    elif share >= settings["high_share_percent"] and proof.validated:
+    elif share >= settings.high_share_percent and proof.validated:
         severity = "high"
     else:
         severity = "medium"

@@ -15,7 +15,6 @@ from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified, quote_ident
 from pgdiag.prisma import is_prisma_database
 from pgdiag.sql.workload import workload
-from pgdiag.tenant.config import TENANCY
 from pgdiag.tenant.model import tenant_column
 
 
@@ -55,14 +54,14 @@ class NPlusOne(Check):
     requires: ClassVar[tuple[str, ...]] = ("statements", "indexes", "foreign_keys")
     uses_tenancy: ClassVar[bool] = True
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per looped point lookup, largest total time first."""
         keys = key_columns_by_table(snapshot)
-        tenant = tenant_column(snapshot, settings[TENANCY].tenant_column)
+        tenant = tenant_column(snapshot, settings.tenancy.tenant_column)
         prisma = is_prisma_database(snapshot)
         for item in workload(snapshot).statements:
             ref = item.ref
-            if ref.calls < settings["min_calls"] or ref.rows_per_call > settings["max_rows_per_call"]:
+            if ref.calls < settings.min_calls or ref.rows_per_call > settings.max_rows_per_call:
                 continue
             lookup = point_lookup(item.statement, keys, tenant)
             if lookup is None:
@@ -71,7 +70,7 @@ class NPlusOne(Check):
             yield _finding(item, table, column, settings, prisma)
 
 
-def _finding(item, table: tuple[str, str], column: str, settings: dict[str, Any], prisma: bool) -> Finding:
+def _finding(item, table: tuple[str, str], column: str, settings: Any, prisma: bool) -> Finding:
     """The finding for one N+1 statement, with the batched form of it."""
     ref = item.ref
     name = qualified(*table)
@@ -83,7 +82,7 @@ def _finding(item, table: tuple[str, str], column: str, settings: dict[str, Any]
                            "the relation in the parent query, instead of findUnique in a loop.")
     return Finding(
         check=NPlusOne.id,
-        severity="high" if ref.calls >= settings["high_calls"] else "medium",
+        severity="high" if ref.calls >= settings.high_calls else "medium",
         title=f"N+1: {name} fetched by {column} {ref.calls:,} times, {ref.rows_per_call:.1f} rows per call",
         object=ObjectRef(schema=table[0], table=table[1], columns=(column,)),
         query=query_ref(ref),

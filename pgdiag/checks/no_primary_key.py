@@ -46,7 +46,7 @@ class NoPrimaryKey(Check):
     id: ClassVar[str] = "no_primary_key"
     requires: ClassVar[tuple[str, ...]] = ("tables",)
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per ordinary or partitioned (not partition) table lacking any not-null unique key."""
         tables = snapshot.frame("tables")
         if tables.empty:

@@ -58,7 +58,7 @@ class RedundantIndex(Check):
     id: ClassVar[str] = "redundant_index"
     requires: ClassVar[tuple[str, ...]] = ("indexes", "tables")
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per droppable b-tree index covered by a longer one, naming the longest cover."""
         indexes = judged_indexes(snapshot)
         if indexes.empty:

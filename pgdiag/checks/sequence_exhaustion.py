@@ -11,8 +11,6 @@ from pgdiag.core.findings import Finding, ObjectRef
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified, quote_ident
 
-CRITICAL_PERCENT = 95
-HIGH_PERCENT = 85
 SMALL_TYPES = ("smallint", "integer")
 # Exact largest values of the integer column types (the frame's float column_max is not exact for bigint).
 TYPE_MAX = {"smallint": 2**15 - 1, "integer": 2**31 - 1, "bigint": 2**63 - 1}
@@ -31,7 +29,7 @@ class SequenceExhaustion(Check):
     never used (no last value, or one pgdiag may not read) are skipped, and so are ``CYCLE``
     sequences whose own range is the limit: they wrap around by design.
 
-    Severity: critical from 95 %, high from 85 %, medium below.
+    Severity: critical from ``critical_percent`` %, high from ``high_percent`` %, medium below.
 
     **Why it matters**
 
@@ -58,10 +56,12 @@ class SequenceExhaustion(Check):
     id: ClassVar[str] = "sequence_exhaustion"
     thresholds: ClassVar[dict[str, Threshold]] = {
         "used_percent": Threshold(75, "percentage of the range (sequence or column type) already used"),
+        "high_percent": Threshold(85, "percentage of the range used from which a finding is high"),
+        "critical_percent": Threshold(95, "percentage of the range used from which a finding is critical"),
     }
     requires: ClassVar[tuple[str, ...]] = ("sequences",)
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per sequence at or past the threshold, worst first."""
         seqs = snapshot.frame("sequences")
         if seqs.empty:
@@ -78,16 +78,16 @@ class SequenceExhaustion(Check):
         sequence_limits = ~(col_max < seq_max).where(ascending, col_min > seq_min)
         wraps = seqs["cycle"].astype(bool) & sequence_limits
         fired = seqs.assign(used=used, column_limits=column_limits,
-                            sequence_limits=sequence_limits)[(used >= settings["used_percent"]) & ~wraps]
+                            sequence_limits=sequence_limits)[(used >= settings.used_percent) & ~wraps]
         for row in fired.sort_values("used", ascending=False).to_dict("records"):
-            yield _finding(row)
+            yield _finding(row, settings)
 
 
-def _severity(used: float) -> str:
-    """critical from 95 %, high from 85 %, else medium."""
-    if used >= CRITICAL_PERCENT:
+def _severity(used: float, settings: Any) -> str:
+    """critical from ``critical_percent``, high from ``high_percent``, else medium."""
+    if used >= settings.critical_percent:
         return "critical"
-    return "high" if used >= HIGH_PERCENT else "medium"
+    return "high" if used >= settings.high_percent else "medium"
 
 
 def _fix(row: dict[str, Any], sequence: str) -> tuple[str | None, str]:
@@ -127,7 +127,7 @@ def _explicit_bound(row: dict[str, Any]) -> bool:
     return int(row["max_value"]) < largest if row["increment"] > 0 else int(row["min_value"]) > -largest - 1
 
 
-def _finding(row: dict[str, Any]) -> Finding:
+def _finding(row: dict[str, Any], settings: Any) -> Finding:
     """The finding for one sequence, about its column when it feeds one."""
     sequence = qualified(row["schema"], row["sequence"])
     used = float(row["used"])
@@ -142,7 +142,7 @@ def _finding(row: dict[str, Any]) -> Finding:
         (bool(row["column_limits"]), bool(row["sequence_limits"])), "sequence")
     return Finding(
         check=SequenceExhaustion.id,
-        severity=_severity(used),
+        severity=_severity(used, settings),
         title=f"{subject} has used {used:.1f} % of its range",
         object=obj,
         recommendation=recommendation,

@@ -11,8 +11,6 @@ from pgdiag.core.findings import Finding, ObjectRef, QueryRef
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.sql.workload import HIDDEN_TEXT, SUMMED
 
-HIGH_SHARE_PERCENT = 25
-HIGH_MEAN_MS = 500
 TITLE_TEXT_CHARS = 80
 
 
@@ -29,8 +27,8 @@ class SlowQuery(Check):
     count in that total but are not reported (grant ``pg_read_all_stats`` to see them). Findings
     are ranked by total time.
 
-    Severity is high when the statement takes at least 25 % of all statement time or at least
-    500 ms per call, medium otherwise.
+    Severity is high when the statement takes at least ``high_share_percent`` % of all statement time
+    or at least ``high_mean_ms`` ms per call, medium otherwise.
 
     **Why it matters**
 
@@ -52,10 +50,12 @@ class SlowQuery(Check):
         "min_calls": Threshold(50, "fewest calls for the mean rule"),
         "share_percent": Threshold(10, "share of all top-level statements' execution time, in %, for the share rule"),
         "min_total_ms": Threshold(1000, "least total execution time, in ms, for the share rule"),
+        "high_share_percent": Threshold(25, "share of all statement time, in %, from which a finding is high"),
+        "high_mean_ms": Threshold(500, "mean time per call, in ms, from which a finding is high"),
     }
     requires: ClassVar[tuple[str, ...]] = ("statements",)
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per slow statement (by database and queryid), largest total time first."""
         statements = snapshot.frame("statements")
         if statements.empty:
@@ -70,15 +70,15 @@ class SlowQuery(Check):
             **{column: (column, "sum") for column in SUMMED})
         mean = grouped["total_exec_time"] / grouped["calls"].where(grouped["calls"] > 0)
         share = 100 * grouped["total_exec_time"] / all_ms
-        mean_rule = (mean >= settings["mean_ms"]) & (grouped["calls"] >= settings["min_calls"])
-        share_rule = (share >= settings["share_percent"]) & (grouped["total_exec_time"] >= settings["min_total_ms"])
+        mean_rule = (mean >= settings.mean_ms) & (grouped["calls"] >= settings.min_calls)
+        share_rule = (share >= settings.share_percent) & (grouped["total_exec_time"] >= settings.min_total_ms)
         fired = grouped.assign(mean_ms=mean, share=share, mean_rule=mean_rule, share_rule=share_rule)
         fired = fired[mean_rule | share_rule].sort_values("total_exec_time", ascending=False)
         for row in fired.reset_index().to_dict("records"):
-            yield _finding(row)
+            yield _finding(row, settings)
 
 
-def _finding(row: dict[str, Any]) -> Finding:
+def _finding(row: dict[str, Any], settings: Any) -> Finding:
     """The finding for one statement, pointing at `pgdiag explain` for its plan."""
     queryid = None if pd.isna(row["queryid"]) else str(row["queryid"])
     mean, share, total = float(row["mean_ms"]), float(row["share"]), float(row["total_exec_time"])
@@ -96,7 +96,7 @@ def _finding(row: dict[str, Any]) -> Finding:
     recommendation += ("; " + " and ".join(hints) if hints else "") + "."
     return Finding(
         check=SlowQuery.id,
-        severity="high" if share >= HIGH_SHARE_PERCENT or mean >= HIGH_MEAN_MS else "medium",
+        severity="high" if share >= settings.high_share_percent or mean >= settings.high_mean_ms else "medium",
         title=(f"{mean:,.1f} ms per call over {calls:,} call{'s' if calls != 1 else ''}, "
                f"{share:.1f} % of statement time: {snippet}"),
         object=ObjectRef(),

@@ -45,9 +45,9 @@ class SoftDeleteUnfiltered(Check):
     }
     requires: ClassVar[tuple[str, ...]] = ("statements", "columns")
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per statement and soft-deleted table it reads without a condition on the column."""
-        marked = _soft_delete_columns(snapshot, settings["columns"])
+        marked = _soft_delete_columns(snapshot, settings.columns)
         if not marked:
             return
         prisma = is_prisma_database(snapshot)

@@ -16,7 +16,6 @@ from pgdiag.core.sqltext import qualified
 DEFAULT_BLOCK_SIZE = 8192
 PAGE_HEADER_BYTES = 24
 TUPLE_OVERHEAD_BYTES = 24 + 4  # heap tuple header (23 bytes, aligned) + line pointer
-HIGH_WASTE_BYTES = 1 << 30
 
 
 class TableBloat(Check):
@@ -38,7 +37,7 @@ class TableBloat(Check):
       wide columns alternate; that is why the default threshold is high. It is only made for tables that were analysed (row width known), have at
       least ``min_pages`` pages and whose size was read.
 
-    Severity is medium, high when the wasted space is at least 1 GiB (dead-row share of the
+    Severity is medium, high when the wasted space is at least ``high_waste_mb`` MB (dead-row share of the
     table's size, or the excess pages).
 
     **Why it matters**
@@ -65,10 +64,11 @@ class TableBloat(Check):
         "min_dead_rows": Threshold(10_000, "fewest dead rows worth reporting"),
         "bloat_percent": Threshold(50, "estimated percentage of the table's pages its live rows do not need"),
         "min_pages": Threshold(128, "smallest table, in pages, whose page bloat is estimated"),
+        "high_waste_mb": Threshold(1024, "wasted space, in MB, from which a finding is high"),
     }
     requires: ClassVar[tuple[str, ...]] = ("tables",)
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per table where either sign shows, dead rows taking precedence in the fix."""
         tables = snapshot.frame("tables")
         if tables.empty:
@@ -78,32 +78,32 @@ class TableBloat(Check):
         live = tables["n_live_tup"].fillna(0)
         dead = tables["n_dead_tup"].fillna(0)
         dead_pct = 100 * dead / (live + dead).where(live + dead > 0)
-        dead_rule = (dead >= settings["min_dead_rows"]) & (dead_pct >= settings["dead_percent"])
+        dead_rule = (dead >= settings.min_dead_rows) & (dead_pct >= settings.dead_percent)
 
         usable = (block_size - PAGE_HEADER_BYTES) * tables["fillfactor"] / 100
         expected = np.ceil(tables["reltuples"].clip(lower=0) * (tables["stats_row_width"] + TUPLE_OVERHEAD_BYTES)
                            / usable)
         estimable = (tables["stats_row_width"].notna() & (tables["reltuples"] >= 0)
-                     & (tables["relpages"] >= settings["min_pages"]) & tables["table_bytes"].notna())
+                     & (tables["relpages"] >= settings.min_pages) & tables["table_bytes"].notna())
         bloat_pct = (100 * (tables["relpages"] - expected) / tables["relpages"]).where(estimable)
-        page_rule = bloat_pct >= settings["bloat_percent"]
+        page_rule = bloat_pct >= settings.bloat_percent
 
         fired = tables.assign(dead_pct=dead_pct, expected_pages=expected, bloat_pct=bloat_pct,
                               dead_rule=dead_rule, page_rule=page_rule)[dead_rule | page_rule]
         for row in fired.to_dict("records"):
-            yield _finding(row, block_size)
+            yield _finding(row, block_size, settings)
 
 
 def _block_size(snapshot: Snapshot) -> int:
     """The server's page size from the settings frame, 8192 when it was not collected."""
-    settings = snapshot.frame("settings")
-    if settings.empty:
+    server_settings = snapshot.frame("settings")
+    if server_settings.empty:
         return DEFAULT_BLOCK_SIZE
-    value = settings.loc[settings["name"] == "block_size", "setting"]
+    value = server_settings.loc[server_settings["name"] == "block_size", "setting"]
     return int(value.iloc[0]) if not value.empty else DEFAULT_BLOCK_SIZE
 
 
-def _finding(row: dict[str, Any], block_size: int) -> Finding:
+def _finding(row: dict[str, Any], block_size: int, settings: Any) -> Finding:
     """The finding for one bloated table: vacuum for dead rows, a rewrite for page bloat."""
     name = qualified(row["schema"], row["table"])
     dead_rule, page_rule = bool(row["dead_rule"]), bool(row["page_rule"])
@@ -144,7 +144,7 @@ def _finding(row: dict[str, Any], block_size: int) -> Finding:
         })
     return Finding(
         check=TableBloat.id,
-        severity="high" if waste >= HIGH_WASTE_BYTES else "medium",
+        severity="high" if waste >= settings.high_waste_mb * 2**20 else "medium",
         title=title,
         object=ObjectRef(schema=row["schema"], table=row["table"]),
         recommendation=recommendation,

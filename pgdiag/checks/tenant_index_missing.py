@@ -13,7 +13,7 @@ from pgdiag.core.findings import Finding, ObjectRef
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import create_index_sql, index_name, qualified, quote_ident
 from pgdiag.prisma import is_prisma_database
-from pgdiag.tenant.config import TENANCY, TenancyConfig
+from pgdiag.tenant.config import TenancyConfig
 from pgdiag.tenant.model import TableName
 
 
@@ -56,9 +56,9 @@ class TenantIndexMissing(Check):
     requires: ClassVar[tuple[str, ...]] = ("columns", "tables", "indexes", "foreign_keys")
     uses_tenancy: ClassVar[bool] = True
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per tenant table without a leading tenant-column index, largest first."""
-        config: TenancyConfig = settings[TENANCY]
+        config: TenancyConfig = settings.tenancy
         schema = configured_tenant_schema(snapshot, config)
         if schema is None:
             return
@@ -96,7 +96,7 @@ def _row_counts(tables: pd.DataFrame) -> pd.Series:
     return counts[0].where(counts[0] >= counts[1], counts[1])
 
 
-def _finding(table: TableName, column: str, rows: int, settings: dict[str, Any], taken: set[tuple[str, str]],
+def _finding(table: TableName, column: str, rows: int, settings: Any, taken: set[tuple[str, str]],
              prisma: bool, concurrently: bool) -> Finding:
     """The finding for one tenant table, with the index to create under a name no relation uses."""
     schema, name = table
@@ -112,7 +112,7 @@ def _finding(table: TableName, column: str, rows: int, settings: dict[str, Any],
         recommendation += f" In schema.prisma: @@index([{column}]) on the model of {name}."
     return Finding(
         check=TenantIndexMissing.id,
-        severity="high" if rows >= settings["large_rows"] else "medium",
+        severity="high" if rows >= settings.large_rows else "medium",
         title=f"Tenant table {qualified(*table)} has no index leading with {column}",
         object=ObjectRef(schema=schema, table=name, columns=(column,)),
         evidence={"rows": rows, "tenant_column": column},

@@ -12,7 +12,7 @@ from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified, quote_ident
 from pgdiag.prisma import is_prisma_database
 from pgdiag.sql.workload import WorkloadStatement, workload
-from pgdiag.tenant.config import TENANCY, TenancyConfig
+from pgdiag.tenant.config import TenancyConfig
 from pgdiag.tenant.model import TableName, TenantSchema
 from pgdiag.tenant.rls import Protection, protection, statement_roles
 from pgdiag.tenant.scope import RefScope, scope
@@ -73,9 +73,9 @@ class TenantUnfiltered(Check):
     requires: ClassVar[tuple[str, ...]] = ("statements", "columns", "tables", "foreign_keys")
     uses_tenancy: ClassVar[bool] = True
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per statement and tenant table it leaves unscoped, in workload order (most time first)."""
-        config: TenancyConfig = settings[TENANCY]
+        config: TenancyConfig = settings.tenancy
         schema = configured_tenant_schema(snapshot, config)
         if schema is None:
             return

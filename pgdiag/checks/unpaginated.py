@@ -43,12 +43,12 @@ class Unpaginated(Check):
     }
     requires: ClassVar[tuple[str, ...]] = ("statements",)
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per unpaginated statement, largest total time first."""
         prisma = is_prisma_database(snapshot)
         for item in workload(snapshot).statements:
             statement, ref = item.statement, item.ref
-            if statement.command != "select" or not statement.refs or ref.rows_per_call < settings["min_rows_per_call"]:
+            if statement.command != "select" or not statement.refs or ref.rows_per_call < settings.min_rows_per_call:
                 continue
             if outer_block(statement).limit is not None:
                 continue
@@ -60,7 +60,7 @@ class Unpaginated(Check):
                 recommendation += " In Prisma: findMany({ take: 50, cursor: { id: lastId }, skip: 1, orderBy: … })."
             yield Finding(
                 check=Unpaginated.id,
-                severity="medium" if ref.rows_per_call >= settings["medium_rows_per_call"] else "low",
+                severity="medium" if ref.rows_per_call >= settings.medium_rows_per_call else "low",
                 title=f"Unpaginated read of {table}: {ref.rows_per_call:,.0f} rows per call, no LIMIT",
                 object=ObjectRef(schema=first.schema, table=first.table),
                 query=query_ref(ref),

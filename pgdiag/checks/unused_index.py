@@ -64,17 +64,17 @@ class UnusedIndex(Check):
     }
     requires: ClassVar[tuple[str, ...]] = ("indexes", "tables", "server")
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per droppable, valid index of at least ``min_bytes`` with no scan since the statistics began."""
         indexes, server = judged_indexes(snapshot), snapshot.frame("server")
         if indexes.empty or server.empty:
             return
         unused = (indexes["is_valid"].astype(bool) & indexes["idx_scan"].eq(0)
-                  & indexes["index_bytes"].ge(settings["min_bytes"])
+                  & indexes["index_bytes"].ge(settings.min_bytes)
                   & ~indexes["is_unique"].astype(bool) & ~pinned(indexes))
         since, exact = stats_since(server.iloc[0])
         age_days = (server["now"].iloc[0] - since) / DAY
-        severity = "low" if age_days < settings["young_stats_days"] else "medium"
+        severity = "low" if age_days < settings.young_stats_days else "medium"
         for row in indexes[unused].to_dict("records"):
             yield _finding(row, since, exact, age_days, severity)
 

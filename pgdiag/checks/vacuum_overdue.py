@@ -61,14 +61,14 @@ class VacuumOverdue(Check):
     }
     requires: ClassVar[tuple[str, ...]] = ("tables", "server")
 
-    def run(self, snapshot: Snapshot, settings: dict[str, Any]) -> Iterable[Finding]:
+    def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per table whose vacuum or analyze is overdue, per the server's clock."""
         tables, server = snapshot.frame("tables"), snapshot.frame("server")
         if tables.empty or server.empty:
             return
         now = server["now"].iloc[0]
         since, _ = stats_since(server.iloc[0])
-        max_age = settings["max_age_days"] * DAY
+        max_age = settings.max_age_days * DAY
         window_covers = now - since >= max_age
 
         tables = tables[tables["kind"].isin(["r", "m"])]
@@ -81,7 +81,7 @@ class VacuumOverdue(Check):
         fired = tables.assign(last_vacuum_any=last_vacuum, last_analyze_any=last_analyze,
                               vacuum_due=vacuum_due, analyze_due=analyze_due)[vacuum_due | analyze_due]
         for row in fired.to_dict("records"):
-            yield _finding(row, now, since, settings["small_table_mb"])
+            yield _finding(row, now, since, settings.small_table_mb)
 
 
 def _stale(last: pd.Series, now: pd.Timestamp, max_age: pd.Timedelta, window_covers: bool) -> pd.Series:

@@ -72,6 +72,10 @@ def test_slow_query_default_thresholds(db: Database) -> None:
     assert finding.evidence["rules"] == ["mean", "share"] and finding.evidence["share_percent"] >= 90
     assert {"shared_blks_read", "shared_blks_hit", "temp_blks_written"} <= finding.evidence.keys()
     assert f"pgdiag explain --queryid {queryid}" in finding.recommendation
+    lenient = {"high_share_percent": 100, "high_mean_ms": 10_000}  # the severity cut-offs are thresholds too
+    [medium] = statements_about(run_checks(run_scan(db).snapshot, Config(checks={"slow_query": lenient})).findings,
+                                "slow_sleepy")
+    assert medium.severity == "medium"
 
 
 def test_slow_query_silent_for_many_fast_statements(db: Database) -> None:
@@ -169,9 +173,11 @@ def test_table_bloat_dead_rows_and_vacuum_fix(db: Database) -> None:
                'DELETE FROM "bloatDead" WHERE id > 20000')  # the tail: VACUUM can truncate it
     db.wait_until(stats("bloatDead", "n_dead_tup >= 30000"))
 
-    [finding] = scan_findings(db, "table_bloat", "bloatDead")
+    snapshot = run_scan(db).snapshot
+    [finding] = check_findings(snapshot, "table_bloat", "bloatDead")
+    [strict] = check_findings(snapshot, "table_bloat", "bloatDead", high_waste_mb=0)
 
-    assert finding.severity == "medium"
+    assert finding.severity == "medium" and strict.severity == "high"
     assert finding.object == ObjectRef(schema="public", table="bloatDead")
     assert finding.fix_sql == 'VACUUM (VERBOSE, ANALYZE) public."bloatDead";'
     assert finding.evidence["n_dead_tup"] == 30000 and finding.evidence["dead_percent"] == 60.0
@@ -345,6 +351,13 @@ def sequence_findings(db: Database) -> list[Finding]:
     """Every case set up in one database, scanned once."""
     db.execute(*(sql for case in SEQUENCE_CASES for sql in case.setup))
     return [f for f in run_scan(db).checks.findings if f.check == "sequence_exhaustion"]
+
+
+def test_sequence_exhaustion_severity_cut_offs_are_thresholds(db: Database, sequence_findings: list[Finding]) -> None:
+    snapshot = run_scan(db).snapshot
+    strict = Config(checks={"sequence_exhaustion": {"high_percent": 0, "critical_percent": 0}})
+    severities = {f.severity for f in run_checks(snapshot, strict).findings if f.check == "sequence_exhaustion"}
+    assert {f.severity for f in sequence_findings} - {"critical"} and severities == {"critical"}
 
 
 @pytest.mark.parametrize("case", SEQUENCE_CASES, ids=[c.name for c in SEQUENCE_CASES])
