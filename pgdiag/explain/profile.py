@@ -9,7 +9,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
 import psycopg
 
 from pgdiag import __version__
@@ -184,11 +183,10 @@ def _work_mem(plan: Plan, snapshot: Snapshot) -> str | None:
     """work_mem as the statement saw it: EXPLAIN's SETTINGS when changed, else the server setting."""
     if "work_mem" in plan.settings:
         return str(plan.settings["work_mem"])
-    settings = snapshot.frame("settings")
-    row = settings[settings["name"] == "work_mem"] if not settings.empty else settings
-    if row.empty or pd.isna(row.iloc[0]["setting"]):
+    setting = snapshot.setting("work_mem")
+    if setting is None:
         return None
-    kb = int(row.iloc[0]["setting"])
+    kb = int(setting)
     return f"{kb // 1024}MB" if kb % 1024 == 0 else f"{kb}kB"
 
 
