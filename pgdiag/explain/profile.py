@@ -13,6 +13,7 @@ import psycopg
 
 from pgdiag import __version__
 from pgdiag.collect import collect
+from pgdiag.config.model import Config
 from pgdiag.core.errors import PgdiagError
 from pgdiag.core.findings import Finding, QueryRef, severity_rank
 from pgdiag.core.snapshot import Snapshot
@@ -27,6 +28,7 @@ from pgdiag.explain.fix import (
     scans_to_fix,
 )
 from pgdiag.explain.insights import InsightContext, run_insights
+from pgdiag.explain.insights import registry as insights
 from pgdiag.explain.insights.tenant import foreign_key_pairs
 from pgdiag.explain.plan import Plan, PlanNode, build_plan
 from pgdiag.explain.run import ExplainRequest, ExplainRun, describe, run_explain
@@ -86,9 +88,12 @@ class Profile:
 
 
 def profile(target: Target, *, text: str | None = None, queryid: int | None = None,
-            options: ExplainOptions | None = None, limits: SessionLimits | None = None) -> Profile:
-    """Explain one statement (`text`, or pg_stat_statements' text for `queryid`) on `target` and judge its plan."""
+            options: ExplainOptions | None = None, limits: SessionLimits | None = None,
+            config: Config | None = None) -> Profile:
+    """Explain one statement (`text`, or pg_stat_statements' text for `queryid`) on `target` and judge its plan
+    with the insights `config` (pgdiag.toml) leaves enabled, at its thresholds."""
     options = options or ExplainOptions()
+    config = config or Config()
     limits = limits or SessionLimits()
     with connect(target, limits) as conn:
         snapshot = collect(conn, target.display, only=COLLECTED)
@@ -116,7 +121,7 @@ def profile(target: Target, *, text: str | None = None, queryid: int | None = No
         tenant_column=tenant, tenant_tables=_tenant_tables(snapshot, tenant),
         foreign_keys=foreign_key_pairs(snapshot.frame("foreign_keys")),
         fixes={fix.node.id: fix for fix in fixes}, work_mem=_work_mem(plan, snapshot))
-    findings = run_insights(context) + [fix_finding(fix) for fix in fixes]
+    findings = run_insights(context, insights(), config.overrides, config.enabled) + [fix_finding(fix) for fix in fixes]
     findings.sort(key=lambda f: severity_rank(f.severity))
     return Profile(snapshot.target, snapshot.collected_at, query, options.params, run, plan, findings, fixes)
 
