@@ -37,7 +37,7 @@ def explain(
         "--allow-writes", help="Run a data-modifying statement in a read-write transaction that is rolled back.")]
     = False,
     config_file: Annotated[Optional[Path], typer.Option(
-        "--config", metavar="FILE", help="pgdiag.toml: thresholds of the plan insights ([checks.plan_*]).",
+        "--config", metavar="FILE", help="pgdiag.toml: thresholds of the plan insights (\\[checks.plan_*]).",
         show_default=False)] = None,
     statement_timeout: StatementTimeout = 30.0,
     lock_timeout: LockTimeout = 1.0,
