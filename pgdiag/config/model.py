@@ -9,6 +9,7 @@ enabled = false        # turn a check off
 tenant_column = "organizationId"
 global_tables = ["Country", "public.Plan"]
 allowed_statements = ["-8412817719384", 'SELECT count(*) FROM "public"."Alert"']
+ignore_roles = ["prisma_migrate"]
 [compare]              # what `scan --store` reports as changed (docs/history.md)
 regression_percent = 50
 [[targets]]            # databases `scan --all` scans (pgdiag.history.targets)
