@@ -52,6 +52,9 @@ def outside_transaction_command(node: Any) -> str | None:
         return "REINDEX CONCURRENTLY"
     if isinstance(node, ast.VacuumStmt) and node.is_vacuumcmd:
         return "VACUUM"
+    if any(isinstance(cmd.def_, ast.PartitionCmd) and cmd.def_.concurrent
+           for cmd in commands(node, AlterTableType.AT_DetachPartition)):
+        return "DETACH PARTITION CONCURRENTLY"
     return None
 
 
@@ -64,7 +67,7 @@ def _locked_tables(node: Any) -> list[TableRef]:
         return own + referenced_by_alter(node)
     if isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_TABLE:
         return [name_ref(n) for n in node.objects or ()]
-    if isinstance(node, ast.TruncateStmt):
+    if isinstance(node, (ast.TruncateStmt, ast.LockStmt)):
         return [table_ref(r) for r in node.relations or ()]
     if isinstance(node, ast.VacuumStmt):
         return [table_ref(r.relation) for r in node.rels or () if isinstance(r, ast.VacuumRelation) and r.relation]

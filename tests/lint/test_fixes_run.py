@@ -19,12 +19,16 @@ from tests.pg import TestDatabase
 
 LATER = "-- in a later migration:"
 RUNNABLE = ("create-index", "create-unique-index", "drop-index", "foreign-key", "check", "set-not-null",
-            "unique-constraint", "no-lock-timeout", "add-required-column")
+            "unique-constraint", "no-lock-timeout", "add-required-column", "reindex-table",
+            "detach-partition")
 ROWS = ('INSERT INTO "Org" SELECT g FROM generate_series(1, 20) g',
         "INSERT INTO \"User\" SELECT g, 'u' || g || '@example.com', 'user ' || g, g, 20 + g % 50, 1 + g % 20 "
         "FROM generate_series(1, 500) g")
 # What a case's statement acts on, when the earlier migration does not create it.
-SETUP = {"drop-index": ('CREATE INDEX "User_email_idx" ON "User" ("email")',)}
+SETUP = {"drop-index": ('CREATE INDEX "User_email_idx" ON "User" ("email")',),
+         "detach-partition": ('CREATE TABLE "Event" ("at" date) PARTITION BY RANGE ("at")',
+                              'CREATE TABLE "Event_2024_01" PARTITION OF "Event" FOR VALUES FROM (\'2024-01-01\') '
+                              'TO (\'2024-02-01\')')}
 # The backfill a recipe leaves to the application (a "-- backfill" comment line), as the application would run it.
 BACKFILL = {"add-required-column": 'UPDATE "User" SET "expiry" = now();'}
 

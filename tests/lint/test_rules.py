@@ -43,6 +43,12 @@ CASES = [
     Case("create-unique-index", "index_not_concurrent",
          'CREATE UNIQUE INDEX "User_email_key" ON "User"("email");', (1,)),
     Case("drop-index", "index_not_concurrent", '-- DropIndex\n\nDROP INDEX "User_email_idx";', (3,), severity="medium"),
+    Case("reindex-table", "index_not_concurrent", 'REINDEX TABLE "User";', (1,), severity="high"),
+    Case("reindex-index-and-schema", "index_not_concurrent",
+         'REINDEX (VERBOSE) INDEX "User_pkey";\nREINDEX SCHEMA public;', (1, 2), prisma=False),
+    Case("reindex-concurrently", "index_not_concurrent", 'REINDEX TABLE CONCURRENTLY "User";', ()),
+    Case("reindex-of-table-created-here", "index_not_concurrent",
+         'CREATE TABLE "Tag" ("id" INTEGER PRIMARY KEY);\nREINDEX TABLE "Tag";', ()),
     Case("create-index-concurrently", "index_not_concurrent",
          'CREATE INDEX CONCURRENTLY "User_email_idx" ON "User"("email");', ()),
     Case("drop-index-concurrently", "index_not_concurrent", 'DROP INDEX CONCURRENTLY "User_email_idx";', ()),
@@ -63,6 +69,22 @@ CASES = [
     Case("add-optional-column", "add_column_not_null", 'ALTER TABLE "User" ADD COLUMN "expiry" TIMESTAMP(3);', ()),
     Case("add-required-column-to-table-created-here", "add_column_not_null",
          'CREATE TABLE "Tag" ("id" INTEGER);\nALTER TABLE "Tag" ADD COLUMN "name" TEXT NOT NULL;', ()),
+    # detach_partition
+    Case("detach-partition", "detach_partition", 'ALTER TABLE "Event" DETACH PARTITION "Event_2024_01";', (1,),
+         severity="medium"),
+    Case("detach-partition-concurrently", "detach_partition",
+         'ALTER TABLE "Event" DETACH PARTITION "Event_2024_01" CONCURRENTLY;', ()),
+    # transaction_left_open
+    Case("begin-without-commit", "transaction_left_open",
+         'BEGIN;\nALTER TABLE "User" ADD COLUMN "bio" TEXT;\nCOMMIT;\nBEGIN;\nALTER TABLE "User" DROP COLUMN "bio";',
+         (4,), prisma=False, severity="high"),
+    Case("begin-and-commit", "transaction_left_open",
+         "BEGIN;\nSET LOCAL lock_timeout = '5s';\nALTER TABLE \"User\" ADD COLUMN \"bio\" TEXT;\nCOMMIT;", (),
+         prisma=False),
+    # truncate_cascade
+    Case("truncate-cascade", "truncate_cascade", 'TRUNCATE "Org" CASCADE;', (1,), severity="high"),
+    Case("truncate-restrict-and-new-table", "truncate_cascade",
+         'TRUNCATE "Org";\nCREATE TABLE "Tmp" ("id" INTEGER);\nTRUNCATE "Tmp" CASCADE;', ()),
     # constraint_not_valid
     Case("foreign-key", "constraint_not_valid",
          '-- AddForeignKey\nALTER TABLE "User" ADD CONSTRAINT "User_orgId_fkey" FOREIGN KEY ("orgId") '
@@ -184,6 +206,7 @@ CASES = [
     Case("foreign-key-between-new-tables", "lock_timeout_missing",
          'CREATE TABLE "Tag" ("id" INTEGER PRIMARY KEY);\nCREATE TABLE "TagLink" ("tagId" INTEGER);\n'
          'ALTER TABLE "TagLink" ADD CONSTRAINT "TagLink_tagId_fkey" FOREIGN KEY ("tagId") REFERENCES "Tag"("id");', ()),
+    Case("lock-table", "lock_timeout_missing", 'LOCK TABLE "User" IN SHARE MODE;', (1,)),
     Case("lock-timeout-first", "lock_timeout_missing",
          "SET lock_timeout = '5s';\nALTER TABLE \"User\" ADD COLUMN \"bio\" TEXT;", ()),
     Case("only-new-tables", "lock_timeout_missing",
@@ -202,6 +225,8 @@ CASES = [
          severity="medium"),
     Case("concurrently-alone-in-prisma-migration", "concurrently_in_transaction",
          '-- CreateIndex\nCREATE INDEX CONCURRENTLY "User_email_idx" ON "User"("email");', ()),
+    Case("detach-concurrently-in-a-prisma-migration-with-others", "concurrently_in_transaction",
+         "SET lock_timeout = '5s';\nALTER TABLE \"User\" DETACH PARTITION \"User_old\" CONCURRENTLY;", (2,)),
     Case("concurrently-in-plain-file-after-commit", "concurrently_in_transaction",
          "BEGIN;\nSET LOCAL lock_timeout = '5s';\nCOMMIT;\nDROP INDEX CONCURRENTLY \"User_email_idx\";", (),
          prisma=False),
