@@ -114,6 +114,9 @@ def test_workspace_id_is_detected_and_its_leaks_named_in_prisma_terms(
     write = found[BACKFILL]
     assert write["severity"] == "critical" and write["evidence"]["roles"] == [MIGRATOR]
     assert "where: { id, workspaceId: tenantId }" in write["recommendation"]
+    # @map(name: …) and @@map(name: …) tie the index advice to the model and field too
+    fk = [f for f in document["findings"] if f["check"] == "missing_fk_index" and f["object"]["table"] == "responses"]
+    assert [f.get("prisma_fix") for f in fk] == ["model Response { @@index([surveyId]) }"]
 
 
 def test_without_a_schema_the_hint_names_the_column(capsys: pytest.CaptureFixture[str],

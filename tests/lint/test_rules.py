@@ -9,6 +9,7 @@ parsing: no database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -321,3 +322,17 @@ def test_a_foreign_key_on_an_existing_table_names_both_tables(tmp_path: Path) ->
     (finding,) = flagged(case, tmp_path)
     assert finding.object.table == "User" and 'blocks writes to "Org"' in finding.title
     assert finding.evidence == {"referenced_table": '"Org"'}
+
+
+def test_the_squawk_table_names_only_rules_that_exist() -> None:
+    """docs/prisma.md's squawk table: each row maps squawk rules to pgdiag rules that exist, or says why not."""
+    page = (Path(__file__).resolve().parent.parent.parent / "docs" / "prisma.md").read_text(encoding="utf-8")
+    rows = [line.split(" | ") for line in page[page.index("| squawk rule | pgdiag | why |"):].splitlines()[2:]
+            if line.startswith("| `")]
+    assert len(rows) > 50
+    for squawk, pgdiag, why in rows:
+        named = set(re.findall(r"`([a-z_]+)`", pgdiag))
+        assert named <= set(registry()) and (named or "declined" in pgdiag or "not applicable" in pgdiag), squawk
+        assert why.strip(" |"), squawk
+    adopted = {rule for _, pgdiag, _ in rows for rule in re.findall(r"`([a-z_]+)`", pgdiag)}
+    assert adopted == set(registry())  # and every pgdiag rule answers some squawk rule
