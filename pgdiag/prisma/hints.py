@@ -1,5 +1,5 @@
-"""Prisma Client wording of advice about a statement's ``where``: one function, so the checks (database names)
-and the schema step (`fixes`, model and field names) write the same sentence and the latter can replace it."""
+"""Prisma wording of tenant advice: one function per sentence, so the checks (database names) and the schema
+step (`fixes`, model and field names) write the same sentence and the latter can replace it."""
 
 from __future__ import annotations
 
@@ -21,3 +21,12 @@ def tenant_where_hint(field: str, writes: bool, model: str | None = None) -> str
     if writes:
         return text + "; update/delete accept it beside the unique key from Prisma 5, updateMany/deleteMany before."
     return text + "."
+
+
+def tenant_index_hint(field: str, model: str) -> str:
+    """The sentence telling a Prisma user which ``@@index`` gives a tenant table its index.
+
+    >>> tenant_index_hint("workspace_id", "the model of responses")
+    'In schema.prisma: @@index([workspace_id]) on the model of responses.'
+    """
+    return f"In schema.prisma: @@index([{field}]) on {model}."

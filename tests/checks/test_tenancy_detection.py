@@ -117,6 +117,10 @@ def test_workspace_id_is_detected_and_its_leaks_named_in_prisma_terms(
     # @map(name: …) and @@map(name: …) tie the index advice to the model and field too
     fk = [f for f in document["findings"] if f["check"] == "missing_fk_index" and f["object"]["table"] == "responses"]
     assert [f.get("prisma_fix") for f in fk] == ["model Response { @@index([surveyId]) }"]
+    [surveys] = [f for f in document["findings"] if f["check"] == "tenant_index_missing"
+                 and f["object"]["table"] == "surveys"]
+    assert surveys["prisma_fix"] == "model Survey { @@index([workspaceId]) }"
+    assert surveys["recommendation"].endswith("In schema.prisma: @@index([workspaceId]) on model Survey.")
 
 
 def test_without_a_schema_the_hint_names_the_column(capsys: pytest.CaptureFixture[str],
