@@ -18,7 +18,8 @@ from pgdiag.tenant.config import TenancyConfig
 # What apps call the owner of a tenant's rows, in order of preference when two are on as many tables. A column
 # is a candidate when, lower-cased without underscores, it is one of these followed by "id": organizationId,
 # organisation_id, org_id, teamId, workspace_id, tenantId, accountId, companyId... (British and American).
-TENANT_NOUNS = ("organization", "organisation", "org", "tenant", "workspace", "team", "account", "company")
+# DESIGN §7's order (organization, tenant, org, account) with the other spellings and nouns slotted in.
+TENANT_NOUNS = ("organization", "organisation", "tenant", "org", "workspace", "team", "account", "company")
 
 TableName = tuple[str | None, str]
 TableKind = Literal["tenant", "root", "global"]
@@ -184,7 +185,7 @@ def tenant_noun(column: str) -> int | None:
     """The position in `TENANT_NOUNS` of the noun `column` is named for, None when it names no tenant.
 
     >>> [tenant_noun(c) for c in ("organisationId", "org_id", "workspaceID", "team_id", "userId", "orgs")]
-    [1, 2, 4, 5, None, None]
+    [1, 3, 4, 5, None, None]
     """
     folded = column.replace("_", "").lower()
     if not folded.endswith("id"):
