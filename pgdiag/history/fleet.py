@@ -21,6 +21,7 @@ from pgdiag.core.report import TargetRun
 from pgdiag.history.runs import prepare
 from pgdiag.history.store import Store
 from pgdiag.history.targets import RESERVED_NAME
+from pgdiag.prisma.locate import resolve_schema
 from pgdiag.render import write_output
 from pgdiag.scan import ScanResult, scan
 
@@ -73,9 +74,11 @@ def worst_exit_code(runs: list[TargetRun]) -> int:
 
 def _scan(entry: TargetEntry, config: Config, limits: SessionLimits,
           options: CollectOptions) -> tuple[ScanResult, Config]:
-    """Scan one target in a pool thread, with its own thresholds and tenant column."""
+    """Scan one target in a pool thread, with its own thresholds, tenant column and Prisma schema (a schema that
+    is missing or does not parse is this target's error, as it is for ``scan --prisma-schema``)."""
     settings = config.for_target(entry)
-    return scan(entry.resolve(), limits=limits, options=options, config=settings), settings
+    prisma = resolve_schema(entry.prisma_schema) if entry.prisma_schema is not None else None
+    return scan(entry.resolve(), limits=limits, options=options, config=settings, prisma_schema=prisma), settings
 
 
 def _finish(entry: TargetEntry, future: Future, store: Store | None, outputs: FleetOutputs,

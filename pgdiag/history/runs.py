@@ -20,6 +20,7 @@ def prepare(result: ScanResult, *, key: str, name: str | None, config: Config, s
     its exit code under `fail_on`, and the record to store once the reports are written."""
     record = record_of(result, key, name, config)
     comparison = compare_with_latest(store, record, config) if store is not None else None
-    report = Report(result.snapshot, result.checks.findings, result.checks.not_run, comparison)
+    report = Report(result.snapshot, result.checks.findings, result.checks.not_run, comparison,
+                    tenancy=result.checks.tenancy)
     failing = fail_on is not None and any(at_or_above(f.severity, fail_on) for f in report.findings)
     return TargetRun(key=key, name=name, report=report, exit_code=EXIT_FINDINGS if failing else EXIT_OK), record

@@ -85,10 +85,13 @@ def _changes(comparison: Comparison) -> list[str]:
 
 
 def _missing(report: Report) -> list[str]:
-    """One bullet per collector that did not run and per check that could not run, with how to fix it."""
+    """One bullet per collector that did not run and per check that could not run, with how to fix it, and the
+    tenant column used (or how to set one)."""
     bullets = [f"- collector `{s.name}` {s.status}: {escape(s.message or '')}"
                for s in report.snapshot.collectors if s.status != "ok"]
     bullets += [f"- check `{check}` not run: {escape(reason)}" for check, reason in report.not_run.items()]
+    if report.tenancy is not None:
+        bullets.append(f"- tenancy: {escape(report.tenancy.describe())}")
     return bullets + [""] if bullets else []
 
 

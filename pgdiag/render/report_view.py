@@ -77,6 +77,7 @@ class ReportView:
     stats: StatsAge | None
     problems: list[dict[str, Any]]
     not_run: dict[str, str]
+    tenancy: str | None
     actions: list[Action]
     groups: list[FindingGroup]
     statements: Listing
@@ -104,6 +105,7 @@ def report_view(report: Report) -> ReportView:
         stats=stats_age(report),
         problems=[c for c in doc["collectors"] if c["status"] != "ok" or c["message"]],
         not_run=report.not_run,
+        tenancy=report.tenancy.describe() if report.tenancy is not None else None,
         actions=actions,
         groups=groups,
         statements=statements,
