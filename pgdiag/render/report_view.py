@@ -7,7 +7,7 @@ docs/report.md), so it can be tested without parsing HTML.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +19,7 @@ from pgdiag.core.report import Report
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.render.actions import Action, Wholes, top_actions
 from pgdiag.render.charts import TOP_BARS, BarChart, Item, bar_chart
+from pgdiag.render.plan_changes import PlanChangeView, plan_change_views
 from pgdiag.render.listings import (
     Listing,
     growth_by_table,
@@ -84,6 +85,7 @@ class ReportView:
     indexes: Listing
     index_flags: dict[tuple[str, str], list[dict[str, Any]]]
     charts: dict[str, BarChart | None]
+    plan_changes: list[PlanChangeView] = field(default_factory=list)
 
 
 def report_view(report: Report) -> ReportView:
@@ -112,6 +114,7 @@ def report_view(report: Report) -> ReportView:
         index_flags=index_flags(groups),
         charts={"time": _time_chart(statements, snapshot), "sizes": _size_chart(tables),
                 "growth": _growth_chart(comparison) if comparison is not None else None},
+        plan_changes=plan_change_views(comparison),
     )
 
 
