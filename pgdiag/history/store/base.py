@@ -244,8 +244,8 @@ class Store(ABC):
         with self._write() as run:
             count = int(run("count_prunable", params)[0][0])
             run("delete_prunable_findings", params)
-            prune_plans(run, params)
             run("delete_prunable_snapshots", params)
+            prune_plans(run)
         return count
 
     def _info(self, row: Sequence[Any]) -> SnapshotInfo:

@@ -41,9 +41,9 @@ def statement_plans(run: Run, queryid: str) -> dict[int, tuple[str, float]]:
             for snapshot_id, fingerprint, cost in run("select_statement_plans", {"queryid": queryid})}
 
 
-def prune_plans(run: Run, params: dict[str, Any]) -> None:
-    """Inside retention's transaction: drop the pruned snapshots' plan references, then shapes nobody uses."""
-    run("delete_prunable_snapshot_plans", params)
+def prune_plans(run: Run) -> None:
+    """Inside retention's transaction, after the snapshots went (their plan references with them, ON DELETE
+    CASCADE): drop the plan shapes no remaining snapshot refers to."""
     run("delete_orphan_plans", {})
 
 
