@@ -14,4 +14,3 @@ CREATE TABLE pgdiag.snapshot_plans (
     PRIMARY KEY (snapshot_id, queryid)
 );
 CREATE INDEX snapshot_plans_queryid ON pgdiag.snapshot_plans (queryid);
-CREATE INDEX snapshot_plans_fingerprint ON pgdiag.snapshot_plans (fingerprint);

@@ -14,4 +14,3 @@ CREATE TABLE snapshot_plans (
     PRIMARY KEY (snapshot_id, queryid)
 );
 CREATE INDEX snapshot_plans_queryid ON snapshot_plans (queryid);
-CREATE INDEX snapshot_plans_fingerprint ON snapshot_plans (fingerprint);
