@@ -3,6 +3,7 @@ HTML page with a chart of mean time and calls over time, plan changes marked (se
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from rich.console import Console
@@ -14,6 +15,7 @@ from pgdiag.history.compare.trend import StatementTrend, TrendPoint
 CHART_WIDTH = 760
 CHART_HEIGHT = 220
 MARGIN = 48
+TICKS = 8
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,7 @@ class ChartPoint:
     y_mean: float | None
     y_calls: float
     label: str
+    tick: bool
     mean_ms: float | None
     calls: int
     plan_changed: bool
@@ -49,19 +52,20 @@ def print_trend(trend: StatementTrend, console: Console | None = None) -> None:
 
 def chart_points(points: list[TrendPoint]) -> list[ChartPoint]:
     """Where each snapshot goes on the chart: evenly spaced left to right; mean time and calls each scaled to
-    the chart's height (two axes, labelled with their maxima)."""
+    the chart's height (two axes, labelled with their maxima); at most TICKS dates are written under it."""
     if not points:
         return []
     top_mean = max((p.mean_ms or 0.0) for p in points) or 1.0
     top_calls = max(p.calls for p in points) or 1
     span = CHART_WIDTH - 2 * MARGIN
     step = span / (len(points) - 1) if len(points) > 1 else 0.0
+    every = math.ceil(len(points) / TICKS)
     bottom = CHART_HEIGHT - MARGIN / 2
     height = CHART_HEIGHT - MARGIN
     return [ChartPoint(x=round(MARGIN + i * step if len(points) > 1 else MARGIN + span / 2, 1),
                        y_mean=round(bottom - height * (p.mean_ms / top_mean), 1) if p.mean_ms is not None else None,
                        y_calls=round(bottom - height * (p.calls / top_calls), 1),
-                       label=f"{p.collected_at:%Y-%m-%d}", mean_ms=p.mean_ms, calls=p.calls,
+                       label=f"{p.collected_at:%Y-%m-%d}", tick=i % every == 0 or i == len(points) - 1, mean_ms=p.mean_ms, calls=p.calls,
                        plan_changed=p.plan_changed)
             for i, p in enumerate(points)]
 
