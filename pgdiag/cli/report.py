@@ -32,5 +32,6 @@ def report(
     with open_for_reading(store) as opened:
         stored = pick_snapshot(opened, snapshot, target)
         comparison = compare_with_previous(opened, stored, config)
-    emit(Report(stored.snapshot, reported_findings(stored.findings, comparison), stored.not_run, comparison),
-         json_out, html_out)
+        display = opened.display
+    emit(Report(stored.snapshot, reported_findings(stored.findings, comparison), stored.not_run, comparison,
+                history_store=display), json_out, html_out)

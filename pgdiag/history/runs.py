@@ -19,6 +19,6 @@ def prepare(result: ScanResult, *, key: str, name: str | None, config: Config, s
     record = record_of(result, key, name, config)
     comparison = compare_with_latest(store, record, config) if store is not None else None
     report = Report(result.snapshot, reported_findings(result.checks.findings, comparison), result.checks.not_run,
-                    comparison)
+                    comparison, history_store=store.display if store is not None else None)
     failing = fail_on is not None and any(at_or_above(f.severity, fail_on) for f in report.findings)
     return TargetRun(key=key, name=name, report=report, exit_code=EXIT_FINDINGS if failing else EXIT_OK), record

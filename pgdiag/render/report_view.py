@@ -7,6 +7,7 @@ docs/report.md), so it can be tested without parsing HTML.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -86,6 +87,8 @@ class ReportView:
     index_flags: dict[tuple[str, str], list[dict[str, Any]]]
     charts: dict[str, BarChart | None]
     plan_changes: list[PlanChangeView] = field(default_factory=list)
+    history_store: str | None = None
+    """The store as a shell word for ``pgdiag history --store``, when the report's snapshot is stored."""
 
 
 def report_view(report: Report) -> ReportView:
@@ -115,7 +118,20 @@ def report_view(report: Report) -> ReportView:
         charts={"time": _time_chart(statements, snapshot), "sizes": _size_chart(tables),
                 "growth": _growth_chart(comparison) if comparison is not None else None},
         plan_changes=plan_change_views(comparison),
+        history_store=store_argument(report.history_store),
     )
+
+
+def store_argument(display: str | None) -> str | None:
+    """The store's display as a ``--store`` argument: shell-quoted, without the note that a password was
+    left out (the reader's PGDIAG_STORE or ~/.pgpass supplies it).
+
+    >>> store_argument("/var/lib/pgdiag/my store.sqlite3"), store_argument(None)
+    ("'/var/lib/pgdiag/my store.sqlite3'", None)
+    """
+    if display is None:
+        return None
+    return shlex.quote(display.removesuffix(" (password redacted)"))
 
 
 def stats_age(report: Report) -> StatsAge | None:

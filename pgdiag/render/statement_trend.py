@@ -41,10 +41,11 @@ def print_trend(trend: StatementTrend, console: Console | None = None) -> None:
         console.print("No stored snapshot has this statement.")
         return
     table = Table(header_style="bold")
-    for column in ("snapshot", "collected (UTC)", "calls", "total ms", "mean ms", "rows/call", "plan"):
+    for column in ("snapshot", "collected (UTC)", "calls", "total ms", "mean ms", "rows/call"):
         table.add_column(column, overflow="fold")
+    table.add_column("plan", no_wrap=True, min_width=16)
     for p in trend.points:
-        plan = (p.plan_fingerprint or "—") + (" [bold red]changed[/bold red]" if p.plan_changed else "")
+        plan = (p.plan_fingerprint or "—") + ("\n[bold red]changed[/bold red]" if p.plan_changed else "")
         table.add_row(str(p.snapshot_id), f"{p.collected_at:%Y-%m-%d %H:%M:%S}" + ("" if p.since else " (cumulative)"),
                       f"{p.calls:,}", f"{p.total_ms:,.1f}", _number(p.mean_ms), _number(p.rows_per_call), plan)
     console.print(table)

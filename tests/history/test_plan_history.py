@@ -7,7 +7,9 @@ plans. ``pgdiag history --statement`` then gives the statement's figures in both
 
 from __future__ import annotations
 
+import html as html_module
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -107,6 +109,7 @@ def test_dropped_index_is_a_plan_regression_naming_it_with_both_plans(
     page = html.read_text(encoding="utf-8")
     assert "Plan changes" in page and f"Index Scan using {INDEX}" in page and "Seq Scan on plan_orders" in page
     assert "Plan changes" in markdown.read_text(encoding="utf-8")
+    assert re.search(rf"pgdiag history --store \S+ --statement {queryid} --html", html_module.unescape(page))
 
     outcome = invoke(capsys, "history", "--store", store_spec, "--statement", queryid, "--json", "-")
     assert outcome.code == 0, outcome.err
@@ -121,6 +124,12 @@ def test_dropped_index_is_a_plan_regression_naming_it_with_both_plans(
     assert points[0]["plan_fingerprint"] != points[1]["plan_fingerprint"]
     assert [p["plan_changed"] for p in points] == [False, True]
     assert all(p["rows_per_call"] == 10 for p in points)
+
+    table = invoke(capsys, "history", "--store", store_spec, "--statement", queryid)
+    assert table.code == 0 and "changed" in table.out and points[1]["plan_fingerprint"] in table.out
+    rendered = strict_loads(invoke(capsys, "report", "--store", store_spec, "--json", "-", "--config", config).out)
+    assert [f["fingerprint"] for f in rendered["findings"] if f["check"] == "plan_regression"] == \
+        [finding["fingerprint"]]
 
 
 def test_unchanged_plans_report_no_plan_change(capsys, served: TestDatabase, store_spec: str, config: str) -> None:
