@@ -132,6 +132,30 @@ def test_dropped_index_is_a_plan_regression_naming_it_with_both_plans(
         [finding["fingerprint"]]
 
 
+def test_statistics_analysed_since_are_named_when_the_plan_changes(
+        capsys, db: TestDatabase, store_spec: str, config: str) -> None:
+    """The index stays, but the column's values collapse to two and ANALYZE tells the planner: the generic
+    plan leaves the index for a sequential scan, and the finding names the statistics, not a dropped index."""
+    db.execute("DROP TABLE IF EXISTS plan_events",
+               "CREATE TABLE plan_events (id int PRIMARY KEY, status int NOT NULL, note text)",
+               "INSERT INTO plan_events SELECT g, g, repeat('n', 40) FROM generate_series(1, 60000) g",
+               "CREATE INDEX plan_events_status ON plan_events (status)",
+               "ALTER TABLE plan_events SET (autovacuum_enabled = off)", "ANALYZE plan_events")
+    db.reset_statements()
+    events = "SELECT id, note FROM plan_events WHERE status = $1"
+    db.replay(events, [(i % 2,) for i in range(CALLS)])
+    scan_json(capsys, db, store_spec, "--config", config)
+    db.execute("UPDATE plan_events SET status = id % 2", "VACUUM ANALYZE plan_events")
+    db.replay(events, [(i % 2,) for i in range(CALLS)])
+    second = scan_json(capsys, db, store_spec, "--config", config)
+
+    [finding] = [f for f in second["findings"] if f["check"] == "plan_regression"]
+    assert finding["query"]["queryid"] == queryid_of(second, events)
+    assert finding["evidence"]["analyzed"] == ["plan_events"] and finding["evidence"]["indexes_dropped"] == []
+    assert "statistics of plan_events analysed since" in finding["title"]
+    assert finding["object"]["index"] == "plan_events_status" and finding["fix_sql"] is None
+
+
 def test_unchanged_plans_report_no_plan_change(capsys, served: TestDatabase, store_spec: str, config: str) -> None:
     """The same workload against the same index: same fingerprints, no plan change, no plan_regression."""
     scan_json(capsys, served, store_spec, "--config", config)

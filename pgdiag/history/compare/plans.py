@@ -163,9 +163,15 @@ def _analysed(snapshot: Snapshot) -> dict[str, Any]:
     latest: dict[str, Any] = {}
     for table, manual, auto in zip(frame["table"], frame.get("last_analyze", pd.Series(dtype=object)),
                                    frame.get("last_autoanalyze", pd.Series(dtype=object))):
-        moments = [pd.Timestamp(m) for m in (manual, auto) if m is not None and not pd.isna(m)]
+        moments = [_utc(m) for m in (manual, auto) if m is not None and not pd.isna(m)]
         latest[str(table)] = max(moments) if moments else None
     return latest
+
+
+def _utc(moment: Any) -> pd.Timestamp:
+    """A timestamp in UTC, whether it comes from the server (aware) or from a stored frame."""
+    stamp = pd.Timestamp(moment)
+    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
 
 
 def _moved(table: str, before: dict[str, Any], after: dict[str, Any]) -> bool:
