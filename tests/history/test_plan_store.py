@@ -12,6 +12,7 @@ import psycopg
 import pytest
 
 from pgdiag.config.model import Config
+from pgdiag.core.errors import PgdiagError
 from pgdiag.db.dsn import parse
 from pgdiag.history.baseline import compare_with_latest, record_of
 from pgdiag.history.store import is_dsn, open_store
@@ -76,6 +77,24 @@ def test_a_store_from_before_plans_reads_as_before(planned: ScanResult, store_sp
         comparison = compare_with_latest(store, record_of(planned, "db:5432/app", None, Config()), Config())
     assert comparison is not None and comparison.plan_changes == [] and comparison.plan_findings == []
     assert sorted(row[0] for row in raw_rows(store_spec, "store_migrations")) == [1, 2]
+
+
+def test_a_damaged_plan_is_a_one_line_error_naming_the_snapshot(planned: ScanResult, store_spec: str) -> None:
+    """A plan blob edited by hand makes its snapshot unreadable, said in one line, like damaged frames."""
+    with open_store(store_spec, create=True) as store:
+        snapshot_id = store.save(at(planned, "db:5432/app", datetime.now(timezone.utc)))
+    update = "UPDATE {s}plans SET plan = {blob}"
+    if is_dsn(store_spec):
+        with psycopg.connect(store_spec, autocommit=True) as conn:
+            conn.execute(update.format(s="pgdiag.", blob="'\\x00ff'::bytea"))
+    else:
+        import sqlite3
+
+        with sqlite3.connect(store_spec) as conn:
+            conn.execute(update.format(s="", blob="x'00ff'"))
+    with open_store(store_spec, create=False) as store:
+        with pytest.raises(PgdiagError, match=f"snapshot {snapshot_id} in store .* is unreadable: damaged plan"):
+            store.get(snapshot_id)
 
 
 def test_a_statement_that_cannot_be_planned_is_skipped_with_a_note(db: TestDatabase) -> None:
