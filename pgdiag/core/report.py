@@ -40,6 +40,9 @@ class Report:
     not_run: dict[str, str] = field(default_factory=dict)
     comparison: Comparison | None = None
     tenancy: TenancySummary | None = None
+    history_store: str | None = None
+    """The history store the report's snapshot is kept in (its display, no password), when there is one: the
+    statement listing then shows how to follow each statement across the stored snapshots."""
 
     def severity_counts(self) -> dict[str, int]:
         """Number of findings per severity, every severity present, worst first."""

@@ -18,6 +18,7 @@ from pgdiag.render.changes import (
     basis_notes,
     changes_line,
     one_line,
+    plan_change_line,
     signed_bytes,
 )
 
@@ -75,6 +76,10 @@ def _changes(comparison: Comparison) -> list[str]:
             lines.append(f"- {d.mean_ms_before or 0:,.2f} → {d.mean_ms_after:,.2f} ms per call "
                          f"(+{regression.change_percent:,.0f} %) over {d.calls_delta:,} calls, "
                          f"+{regression.added_ms / 1000:,.1f} s: {escape(one_line(d.text or ''))}")
+        lines.append("")
+    if comparison.plan_changes:
+        lines += [f"**Plan changes** ({len(comparison.plan_changes)}): the generic plan changed shape", ""]
+        lines += [f"- {plan_change_line(change)}" for change in comparison.plan_changes[:LISTED]]
         lines.append("")
     if comparison.tables:
         lines += ["**Table growth**", ""]
