@@ -75,6 +75,12 @@ def _query(key: str) -> Callable[[Finding], Any]:
     return lambda finding: getattr(finding.query, key) if finding.query is not None else None
 
 
+def _unmeasured(finding: Finding) -> None:
+    """For checks whose findings have no amount to weigh (a session, a lock queue, a constraint): severity
+    alone ranks them, after the findings of their severity that have one."""
+    return None
+
+
 # check id → (kind, where the amount is, what it counts)
 GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "slow_query": ("time", _query("total_ms"), "of statement time"),
@@ -94,6 +100,13 @@ GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "missing_fk_index": ("rows", _evidence("child_rows"), "rows scanned per parent delete"),
     "no_primary_key": ("rows", _evidence("n_live_tup"), "rows without a key"),
     "sequence_exhaustion": ("range", _evidence("used_percent"), "of its range used"),
+    "xid_wraparound": ("range", _evidence("used_percent"), "of the transaction ID range used"),
+    "vacuum_blocked": ("range", _evidence("used_percent"), "of the transaction ID range held back"),
+    "temp_spill": ("time", _query("total_ms"), "of statement time"),
+    "replication_slot_risk": ("space", _evidence("retained_bytes"), "of WAL retained"),
+    "long_transaction": ("rows", _unmeasured, "nothing measurable"),
+    "blocking_locks": ("rows", _unmeasured, "nothing measurable"),
+    "constraint_not_validated": ("rows", _unmeasured, "nothing measurable"),
 }
 
 

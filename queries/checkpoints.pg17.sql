@@ -1,0 +1,7 @@
+-- checkpoints: checkpoints started by checkpoint_timeout (timed) and by everything else, mostly WAL
+-- reaching max_wal_size (requested), since the statistics reset (PostgreSQL 17+: pg_stat_checkpointer).
+-- Columns: timed, requested, write_ms, sync_ms, buffers_written, stats_reset, now.
+SELECT c.num_timed AS timed, c.num_requested AS requested,
+       c.write_time AS write_ms, c.sync_time AS sync_ms,
+       c.buffers_written, c.stats_reset, now() AS now
+FROM pg_stat_checkpointer c

@@ -1,0 +1,7 @@
+-- checkpoints: checkpoints started by checkpoint_timeout (timed) and by everything else, mostly WAL
+-- reaching max_wal_size (requested), since the statistics reset (PostgreSQL 13-16: pg_stat_bgwriter).
+-- Columns: timed, requested, write_ms, sync_ms, buffers_written, stats_reset, now.
+SELECT b.checkpoints_timed AS timed, b.checkpoints_req AS requested,
+       b.checkpoint_write_time AS write_ms, b.checkpoint_sync_time AS sync_ms,
+       b.buffers_checkpoint AS buffers_written, b.stats_reset, now() AS now
+FROM pg_stat_bgwriter b
