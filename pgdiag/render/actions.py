@@ -107,6 +107,10 @@ GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "long_transaction": ("rows", _unmeasured, "nothing measurable"),
     "blocking_locks": ("rows", _unmeasured, "nothing measurable"),
     "constraint_not_validated": ("rows", _unmeasured, "nothing measurable"),
+    "connection_saturation": ("rows", _unmeasured, "nothing measurable"),
+    "collation_mismatch": ("rows", _unmeasured, "nothing measurable"),
+    "checkpoint_pressure": ("rows", _unmeasured, "nothing measurable"),
+    "version_support": ("rows", _unmeasured, "nothing measurable"),
 }
 
 
