@@ -20,7 +20,7 @@ from pgdiag.core.snapshot import Snapshot
 
 TOP_ACTIONS = 5
 
-GainKind = Literal["time", "space", "rows", "range"]
+GainKind = Literal["time", "space", "rows", "range", "none"]
 
 
 @dataclass(frozen=True)
@@ -104,13 +104,13 @@ GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "vacuum_blocked": ("range", _evidence("used_percent"), "of the transaction ID range held back"),
     "temp_spill": ("time", _query("total_ms"), "of statement time"),
     "replication_slot_risk": ("space", _evidence("retained_bytes"), "of WAL retained"),
-    "long_transaction": ("rows", _unmeasured, "nothing measurable"),
-    "blocking_locks": ("rows", _unmeasured, "nothing measurable"),
-    "constraint_not_validated": ("rows", _unmeasured, "nothing measurable"),
-    "connection_saturation": ("rows", _unmeasured, "nothing measurable"),
-    "collation_mismatch": ("rows", _unmeasured, "nothing measurable"),
-    "checkpoint_pressure": ("rows", _unmeasured, "nothing measurable"),
-    "version_support": ("rows", _unmeasured, "nothing measurable"),
+    "long_transaction": ("none", _unmeasured, "nothing measurable"),
+    "blocking_locks": ("none", _unmeasured, "nothing measurable"),
+    "constraint_not_validated": ("none", _unmeasured, "nothing measurable"),
+    "connection_saturation": ("none", _unmeasured, "nothing measurable"),
+    "collation_mismatch": ("none", _unmeasured, "nothing measurable"),
+    "checkpoint_pressure": ("none", _unmeasured, "nothing measurable"),
+    "version_support": ("none", _unmeasured, "nothing measurable"),
 }
 
 

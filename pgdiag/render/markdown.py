@@ -20,6 +20,7 @@ from pgdiag.render.changes import (
     one_line,
     signed_bytes,
 )
+from pgdiag.render.health_facts import health_facts
 
 TOP_FINDINGS = 10
 TABLE_ROWS = 25
@@ -37,7 +38,7 @@ def render_markdown(report: Report) -> str:
              + (f" ({counts})" if counts else ""),
              "",
              f"PostgreSQL {escape(str(target.get('server_version')))} · collected "
-             f"{report.snapshot.collected_at:%Y-%m-%d %H:%M} UTC",
+             f"{report.snapshot.collected_at:%Y-%m-%d %H:%M} UTC · {escape(health_facts(report.snapshot).text())}",
              ""]
     lines += _missing(report)
     if report.comparison is not None:

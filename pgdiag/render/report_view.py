@@ -19,6 +19,7 @@ from pgdiag.core.report import Report
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.render.actions import Action, Wholes, top_actions
 from pgdiag.render.charts import TOP_BARS, BarChart, Item, bar_chart
+from pgdiag.render.health_facts import HealthFacts, health_facts
 from pgdiag.render.listings import (
     Listing,
     growth_by_table,
@@ -75,6 +76,7 @@ class ReportView:
     counts: dict[str, int]
     wholes: Wholes
     stats: StatsAge | None
+    health: HealthFacts
     problems: list[dict[str, Any]]
     not_run: dict[str, str]
     actions: list[Action]
@@ -102,6 +104,7 @@ def report_view(report: Report) -> ReportView:
         counts=report.severity_counts(),
         wholes=wholes,
         stats=stats_age(report),
+        health=health_facts(snapshot),
         problems=[c for c in doc["collectors"] if c["status"] != "ok" or c["message"]],
         not_run=report.not_run,
         actions=actions,

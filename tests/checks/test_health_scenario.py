@@ -7,6 +7,7 @@ naming the planted object, and the scan (through the real command line) finishes
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Iterator
@@ -80,7 +81,8 @@ def test_every_planted_condition_is_flagged_while_the_lock_is_held(server: Local
         with blocked_behind_access_exclusive(dsn, "locked_table", "locker_app", "waiter_app"):
             time.sleep(1.2)  # past idle_in_transaction_seconds
             started = time.monotonic()
-            outcome = invoke(capsys, "scan", "-d", dsn, "--config", str(config), "--json", "-")
+            outcome = invoke(capsys, "scan", "-d", dsn, "--config", str(config), "--json", "-",
+                             "--html", str(tmp_path / "report.html"))
             seconds = time.monotonic() - started
     finally:
         idle.close()
@@ -124,8 +126,12 @@ def test_every_planted_condition_is_flagged_while_the_lock_is_held(server: Local
 
     [wraparound] = [f for f in by_check["xid_wraparound"] if f["evidence"]["database"] == "health"]
     assert wraparound["evidence"]["xid_age"] >= 100
-    assert "public.orders" in wraparound["fix_sql"] or any(
-        t["table"] == "orders" for t in wraparound["evidence"]["oldest_tables"])
+    assert wraparound["fix_sql"].splitlines()[0] == "VACUUM (FREEZE, VERBOSE) public.orders;"
+    assert wraparound["evidence"]["oldest_tables"][0]["table"] == "orders"
+
+    header = (tmp_path / "report.html").read_text().split("</header>")[0]
+    assert "Cache hit ratio" in header and re.search(r"<dd>\d+\.\d %</dd>", header)
+    assert "Oldest xmin" in header and f"prepared transaction &#39;{GID}&#39;" in header
 
 
 def test_the_same_server_is_silent_once_the_conditions_are_gone(server: LocalServer, capsys) -> None:

@@ -34,8 +34,13 @@ class Holder:
 
 
 def horizon_holders(snapshot: Snapshot) -> list[Holder]:
-    """Everything holding an xmin or a transaction ID, oldest (largest xid age) first."""
-    holders = _sessions(snapshot) + _prepared(snapshot) + _slots(snapshot) + _standbys(snapshot)
+    """Everything holding an xmin or a transaction ID, oldest (largest xid age) first.
+
+    On a tie, prepared transactions, slots and standbys come before sessions: a session's snapshot takes the
+    oldest running transaction ID as its xmin, and a prepared transaction counts as running, so an equal age
+    usually means the session only inherits what the other holds.
+    """
+    holders = _prepared(snapshot) + _slots(snapshot) + _standbys(snapshot) + _sessions(snapshot)
     return sorted(holders, key=lambda h: -h.xid_age)
 
 
