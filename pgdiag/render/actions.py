@@ -111,6 +111,7 @@ GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "collation_mismatch": ("none", _unmeasured, "nothing measurable"),
     "checkpoint_pressure": ("none", _unmeasured, "nothing measurable"),
     "version_support": ("none", _unmeasured, "nothing measurable"),
+    "replication_lag": ("none", _unmeasured, "nothing measurable"),
 }
 
 

@@ -7,7 +7,9 @@ horizon back for every other test module.
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -18,7 +20,7 @@ from typing import Iterator
 import psycopg
 import pytest
 
-from pgdiag.db.server import LocalServer
+from pgdiag.db.server import SERVER_USER, SUPERUSER, LocalServer
 from tests.pg import Backend
 
 BASE_SETTINGS = {
@@ -76,3 +78,27 @@ def blocked_behind_access_exclusive(dsn: str, table: str, holder_app: str, waite
         reader.join(timeout=15)
         holder.close()
         waiter.close()
+
+
+@contextmanager
+def streaming_standby(primary: LocalServer, **settings: str) -> Iterator[LocalServer]:
+    """A streaming standby of `primary`, cloned with pg_basebackup (-R writes standby.signal and primary_conninfo)
+    and started with `settings` (its ``cluster_name`` is the application_name the primary sees); stopped and
+    removed afterwards."""
+    standby = LocalServer(primary.installation, Path(tempfile.mkdtemp(prefix="pgdiag-standby-")),
+                          settings={**BASE_SETTINGS, **settings})
+    standby.data_dir.mkdir(parents=True)
+    as_server_user = {"user": SERVER_USER, "cwd": "/"} if os.geteuid() == 0 else {}
+    if as_server_user:
+        shutil.chown(standby.base_dir, SERVER_USER)
+        shutil.chown(standby.data_dir, SERVER_USER)
+    standby.data_dir.chmod(0o700)
+    subprocess.run([str(primary.installation.bin_dir / "pg_basebackup"), "-D", str(standby.data_dir), "-R",
+                    "-X", "stream", "-c", "fast", "-h", str(primary.base_dir), "-p", str(primary.port), "-U", SUPERUSER],
+                   check=True, capture_output=True, timeout=120, **as_server_user)
+    standby.start()
+    try:
+        yield standby
+    finally:
+        standby.stop()
+        shutil.rmtree(standby.base_dir, ignore_errors=True)
