@@ -64,11 +64,16 @@ class ConnectionSaturation(Check):
         clients = activity[activity["backend_type"] == "client backend"]
         used = len(clients) + 1  # pgdiag's collecting session is not in the frame
         idle = int((clients["state"] == "idle").sum())
+        percent = 100 * used / available
+        idle_share = 100 * idle / max_connections
+        crowded = percent >= settings.used_percent
+        idle_many = idle >= settings.min_idle and idle_share >= settings.idle_percent
+        if not (crowded or idle_many):
+            return
         evidence = {"connections": used, "max_connections": max_connections, "reserved": reserved,
                     "available": available, "idle": idle,
                     "by_database": _counts(clients, "database"), "by_application": _counts(clients, "application_name")}
-        percent = 100 * used / available
-        if percent >= settings.used_percent:
+        if crowded:
             yield Finding(
                 check=ConnectionSaturation.id,
                 severity="high" if percent >= settings.high_percent else "medium",
@@ -78,8 +83,7 @@ class ConnectionSaturation(Check):
                 evidence={**evidence, "used_percent": round(percent, 1)},
                 fingerprint=keyed_fingerprint(ConnectionSaturation.id, "used"),
             )
-        idle_share = 100 * idle / max_connections
-        if idle >= settings.min_idle and idle_share >= settings.idle_percent:
+        if idle_many:
             yield Finding(
                 check=ConnectionSaturation.id,
                 severity="low",

@@ -71,15 +71,19 @@ class TempSpill(Check):
         if visible.empty:
             return
         block_size = int(setting(snapshot, "block_size") or 8192)
-        grouped = visible.groupby(["dbid", "queryid"], dropna=False, sort=False).agg(
+        spilled = visible[visible["temp_blks_written"] > 0]
+        if spilled.empty:
+            return
+        grouped = spilled.groupby(["dbid", "queryid"], dropna=False, sort=False).agg(
             query=("query", "first"), calls=("calls", "sum"), temp_blks_written=("temp_blks_written", "sum"),
-            total_exec_time=("total_exec_time", "sum"), roles=("username", _names))
+            total_exec_time=("total_exec_time", "sum"))
         per_call = grouped["temp_blks_written"] * block_size / grouped["calls"].where(grouped["calls"] > 0) / MIB
         fired = grouped.assign(mb_per_call=per_call)[(per_call >= settings.min_temp_mb_per_call)
                                                      & (grouped["calls"] >= settings.min_calls)]
         work_mem = setting(snapshot, "work_mem")
         for row in fired.sort_values("mb_per_call", ascending=False).reset_index().to_dict("records"):
-            yield _finding(row, work_mem, settings)
+            entries = spilled[(spilled["dbid"] == row["dbid"]) & (spilled["queryid"] == row["queryid"])]
+            yield _finding({**row, "roles": _names(entries["username"])}, work_mem, settings)
 
 
 def _names(values: pd.Series) -> list[str]:

@@ -104,6 +104,7 @@ GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "vacuum_blocked": ("range", _evidence("used_percent"), "of the transaction ID range held back"),
     "temp_spill": ("time", _query("total_ms"), "of statement time"),
     "replication_slot_risk": ("space", _evidence("retained_bytes"), "of WAL retained"),
+    "index_bloat": ("space", _evidence("bloat_bytes"), "of index bloat freed"),
     "long_transaction": ("none", _unmeasured, "nothing measurable"),
     "blocking_locks": ("none", _unmeasured, "nothing measurable"),
     "constraint_not_validated": ("none", _unmeasured, "nothing measurable"),

@@ -21,7 +21,7 @@ from tests.pg import TestDatabase as Database
 # server every test module's DROP DATABASE requests a checkpoint.
 HEALTH_CHECKS = ("xid_wraparound", "vacuum_blocked", "long_transaction", "blocking_locks", "replication_slot_risk",
                  "temp_spill", "constraint_not_validated", "connection_saturation", "collation_mismatch",
-                 "version_support")
+                 "version_support", "index_bloat", "replication_lag")
 
 
 def findings_of(db: Database, check: str, **overrides: object) -> list[Finding]:

@@ -141,5 +141,6 @@ def test_the_same_server_is_silent_once_the_conditions_are_gone(server: LocalSer
     outcome = invoke(capsys, "scan", "-d", dsn, "--json", "-")
     document = json.loads(outcome.out)
     health = {"vacuum_blocked", "replication_slot_risk", "long_transaction", "blocking_locks", "temp_spill",
-              "xid_wraparound", "checkpoint_pressure", "connection_saturation", "collation_mismatch", "version_support"}
+              "xid_wraparound", "checkpoint_pressure", "connection_saturation", "collation_mismatch", "version_support",
+              "index_bloat", "replication_lag"}
     assert [f["title"] for f in document["findings"] if f["check"] in health] == []
