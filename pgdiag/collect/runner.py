@@ -36,7 +36,7 @@ STATEMENT_COLLECTORS = ("statements", "statements_info")
 # Server health (issue 19): sessions, locks, two-phase commit, replication, ages, checkpoints, collations.
 HEALTH_COLLECTORS = ("activity", "lock_waits", "prepared_xacts", "replication_slots", "replication",
                      "database_ages", "table_ages", "unvalidated_constraints", "checkpoints", "database_stats",
-                     "collation_versions", "btree_stats")
+                     "collation_versions", "btree_stats", "role_timeouts")
 # Run order: what statement analysis needs (search_path, extensions, columns) and the statements
 # themselves first, so their parse runs in a thread while the server answers the other catalog queries.
 EARLY_COLLECTORS = ("server", "settings", "extensions", "columns")

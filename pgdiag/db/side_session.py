@@ -32,7 +32,7 @@ from pgdiag.db.session import SessionLimits, connect
 SHARED_COLLECTORS = ("tables", "indexes", "column_stats", "foreign_keys", "sequences", "policies", "locks",
                      "btree_stats", "table_ages", "unvalidated_constraints", "lock_waits", "database_ages",
                      "collation_versions", "prepared_xacts", "replication_slots", "replication", "checkpoints",
-                     "database_stats")
+                     "database_stats", "role_timeouts")
 
 
 @dataclass(frozen=True)

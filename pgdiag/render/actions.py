@@ -113,6 +113,7 @@ GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "checkpoint_pressure": ("none", _unmeasured, "nothing measurable"),
     "version_support": ("none", _unmeasured, "nothing measurable"),
     "replication_lag": ("none", _unmeasured, "nothing measurable"),
+    "settings_risk": ("none", _unmeasured, "nothing measurable"),
 }
 
 
