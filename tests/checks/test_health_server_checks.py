@@ -18,7 +18,7 @@ from pgdiag.core.snapshot import Snapshot
 from pgdiag.db.dsn import parse
 from pgdiag.db.server import LocalServer
 from pgdiag.scan import scan
-from tests.checks.health_server import connect, throwaway_server
+from tests.checks.health_server import connect, throwaway_server, wait_for
 from tests.conftest import run_scan
 from tests.pg import Backend
 from tests.pg import TestDatabase as Database
@@ -149,3 +149,30 @@ def test_checkpoint_pressure_when_wal_outgrows_max_wal_size(small_wal: LocalServ
     assert finding.evidence["suggested_max_wal_size_mb"] >= 64
     assert finding.fix_sql.startswith("ALTER SYSTEM SET max_wal_size = '")
     assert of(run_checks(snapshot).findings, "checkpoint_pressure") == []  # under the default 10 checkpoints
+
+
+def test_replication_slot_past_max_slot_wal_keep_size_loses_its_wal(small_wal: LocalServer) -> None:
+    dsn = small_wal.dsn()
+    with connect(dsn, "setup") as conn:
+        conn.execute("SELECT pg_create_physical_replication_slot('doomed_slot', true)")
+        conn.execute("ALTER SYSTEM SET max_slot_wal_keep_size = '1MB'")
+        conn.execute("SELECT pg_reload_conf()")
+    try:
+        with connect(dsn, "writer") as conn:
+            for n in range(3):
+                conn.execute(f"CREATE TABLE doomed_{n} AS SELECT g, md5(g::text) AS h FROM generate_series(1, 150000) g")
+                conn.execute("SELECT pg_switch_wal()")
+                conn.execute("CHECKPOINT")
+        wait_for(dsn, "SELECT wal_status IN ('lost', 'unreserved') FROM pg_replication_slots "
+                      "WHERE slot_name = 'doomed_slot'")
+        findings = of(scan(parse(dsn)).checks.findings, "replication_slot_risk")
+    finally:
+        with connect(dsn, "cleanup") as conn:
+            conn.execute("SELECT pg_drop_replication_slot('doomed_slot')")
+            conn.execute("ALTER SYSTEM RESET max_slot_wal_keep_size")
+            conn.execute("SELECT pg_reload_conf()")
+    [doomed] = [f for f in findings if f.evidence.get("slot_name") == "doomed_slot"]
+    status = doomed.evidence["wal_status"]
+    assert (status, doomed.severity) in {("lost", "critical"), ("unreserved", "high")}
+    assert doomed.evidence["max_slot_wal_keep_size_set"] is True
+    assert not [f for f in findings if "max_slot_wal_keep_size is unlimited" in f.title]  # it is capped
