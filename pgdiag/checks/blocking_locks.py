@@ -12,6 +12,7 @@ from pgdiag.checks._support.sessions import (
     seconds_between,
     session_evidence,
     session_label,
+    text_or_none,
 )
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef, QueryRef
@@ -91,13 +92,14 @@ def _waiter(row: dict[str, Any], sessions: dict[int, dict[str, Any]], now: Any) 
     since = row["wait_start"] if not pd.isna(row["wait_start"]) else session.get("query_start")
     seconds = seconds_between(since, now)
     relation = qualified(row["schema"], row["relation"]) if isinstance(row["relation"], str) else None
-    return {"pid": pid, "application_name": session.get("application_name"), "username": session.get("username"),
+    return {"pid": pid, "application_name": text_or_none(session.get("application_name")),
+            "username": text_or_none(session.get("username")),
             "locktype": row["locktype"], "mode": row["mode"], "relation": relation,
             "schema": row["schema"] if relation else None, "table": row["relation"] if relation else None,
             "blocked_by": [int(p) for p in (row["blocked_by"] or [])],
             "blocker_modes": list(row["blocker_modes"] or []),
             "waiting_seconds": None if seconds is None else round(seconds, 1),
-            "query": session.get("query")}
+            "query": text_or_none(session.get("query"))}
 
 
 def _heads(pid: int, blocked_by: dict[int, list[int]]) -> set[int]:

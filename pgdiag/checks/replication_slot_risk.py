@@ -6,7 +6,7 @@ from typing import Any, ClassVar, Iterable
 
 import pandas as pd
 
-from pgdiag.checks._support.sessions import keyed_fingerprint, quote_literal, setting
+from pgdiag.checks._support.sessions import keyed_fingerprint, quote_literal, setting, text_or_none
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef
 from pgdiag.core.snapshot import Snapshot
@@ -102,9 +102,9 @@ def _slot_finding(row: dict[str, Any], uncapped: bool, settings: Any) -> Finding
         title=f"Replication slot '{name}' ({row['slot_type']}) {problem}",
         object=ObjectRef(),
         recommendation=advice,
-        evidence={"slot_name": name, "slot_type": row["slot_type"], "plugin": _text(row["plugin"]),
-                  "database": _text(row["database"]), "active": active, "wal_status": status,
-                  "retained_bytes": retained, "restart_lsn": _text(row["restart_lsn"]),
+        evidence={"slot_name": name, "slot_type": row["slot_type"], "plugin": text_or_none(row["plugin"]),
+                  "database": text_or_none(row["database"]), "active": active, "wal_status": status,
+                  "retained_bytes": retained, "restart_lsn": text_or_none(row["restart_lsn"]),
                   "safe_wal_size": None if pd.isna(row["safe_wal_size"]) else int(row["safe_wal_size"]),
                   "inactive_since": None if pd.isna(row["inactive_since"]) else pd.Timestamp(
                       row["inactive_since"]).isoformat(),
@@ -138,6 +138,3 @@ def _size(value: int | None) -> str:
     return f"{value / MIB:,.1f} MiB" if value < 1024 * MIB else f"{value / 1024 / MIB:,.1f} GiB"
 
 
-def _text(value: Any) -> str | None:
-    """A frame cell as text, None when missing."""
-    return value if isinstance(value, str) else None

@@ -97,7 +97,8 @@ def _finding(holder: Holder, settings: Any) -> Finding:
         fix_sql = None
         advice = ("Find the long query on the standby and end it, or turn hot_standby_feedback off there "
                   "(standby queries may then be cancelled by conflicts; max_standby_streaming_delay decides).")
-        evidence = {"application_name": holder.name, "client_addr": row["client_addr"]}
+        evidence = {"application_name": holder.name,
+                    "client_addr": row["client_addr"] if isinstance(row["client_addr"], str) else None}
     else:
         subject = f"Session {session_label(row)} ({row['state']})"
         fix_sql = f"SELECT pg_terminate_backend({int(row['pid'])});"

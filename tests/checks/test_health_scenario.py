@@ -18,6 +18,7 @@ from pgdiag.db.server import LocalServer
 from tests.checks.health_server import blocked_behind_access_exclusive, connect, throwaway_server, wait_for
 from tests.cli_helpers import invoke
 from tests.pg import Backend
+from tests.test_report_output import schema_errors, strict_loads
 
 GID = "pgdiag_planted_gid"
 SLOT = "pgdiag_planted_slot"
@@ -92,7 +93,8 @@ def test_every_planted_condition_is_flagged_while_the_lock_is_held(server: Local
 
     assert outcome.code == 0, outcome.err
     assert seconds < 20, f"the scan took {seconds:.1f} s while the lock was held"
-    document = json.loads(outcome.out)
+    document = strict_loads(outcome.out)
+    assert schema_errors(document) == []
     by_check: dict[str, list[dict]] = {}
     for finding in document["findings"]:
         by_check.setdefault(finding["check"], []).append(finding)

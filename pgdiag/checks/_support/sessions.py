@@ -44,9 +44,9 @@ def session_label(row: dict[str, Any]) -> str:
 
 def session_evidence(row: dict[str, Any]) -> dict[str, Any]:
     """The facts every finding about a session carries, JSON-ready."""
-    return {"pid": int(row["pid"]), "application_name": _text(row.get("application_name")),
-            "username": _text(row.get("username")), "database": _text(row.get("database")),
-            "client_addr": _text(row.get("client_addr")), "state": _text(row.get("state"))}
+    return {"pid": int(row["pid"]), "application_name": text_or_none(row.get("application_name")),
+            "username": text_or_none(row.get("username")), "database": text_or_none(row.get("database")),
+            "client_addr": text_or_none(row.get("client_addr")), "state": text_or_none(row.get("state"))}
 
 
 def setting(snapshot: Snapshot, name: str) -> str | None:
@@ -93,6 +93,10 @@ def duration_text(seconds: float) -> str:
     return f"{seconds / 86400:.1f} days"
 
 
-def _text(value: Any) -> str | None:
-    """A frame cell as text, None when missing."""
+def text_or_none(value: Any) -> str | None:
+    """A frame cell as text, None when missing (NaN must not reach the JSON report).
+
+    >>> text_or_none(float("nan")), text_or_none("app")
+    (None, 'app')
+    """
     return None if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value)
