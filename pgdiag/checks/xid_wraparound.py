@@ -107,8 +107,13 @@ def _finding(row: dict[str, Any], oldest: list[dict[str, Any]], limits: dict[str
     past_freeze = freeze_max is not None and age > freeze_max
     database = str(row["database"])
     fix_sql = "\n".join(f"VACUUM (FREEZE, VERBOSE) {qualified(t['schema'], t['table'])};" for t in oldest) or None
-    where = (f"Freeze its oldest tables first ({', '.join(qualified(t['schema'], t['table']) for t in oldest)})"
-             if oldest else f"Connect to database {database} and freeze its oldest tables first")
+    if oldest:
+        where = f"Freeze its oldest tables first ({', '.join(qualified(t['schema'], t['table']) for t in oldest)})"
+    elif not bool(row["allow_connections"]):
+        where = (f"Database {database} accepts no connections (template0): autovacuum freezes it by itself; if it "
+                 "does not, allow connections for a moment and VACUUM (FREEZE) it")
+    else:
+        where = f"Connect to database {database} and freeze its oldest tables first"
     return Finding(
         check=XidWraparound.id,
         severity=_severity(age, settings),

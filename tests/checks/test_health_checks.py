@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from pgdiag.checks import run_checks
 from pgdiag.config.model import Config
 from pgdiag.core.findings import Finding
+from pgdiag.core.snapshot import Snapshot
 from pgdiag.db.dsn import parse
 from pgdiag.scan import scan
 from tests.checks.health_server import connect, wait_for
@@ -58,7 +60,14 @@ def test_long_transaction_names_an_active_session_and_stays_silent_below_the_thr
     assert [f for f in run_checks(snapshot).findings if f.check == "long_transaction"] == []
 
 
-def test_blocking_locks_groups_a_chain_under_its_head_and_the_scan_never_waits(db: Database) -> None:
+def save(snapshot: Snapshot, directory: Path) -> Path:
+    """Write `snapshot` as pgdiag stores it; the path."""
+    path = directory / "snapshot.json.gz"
+    snapshot.save(path)
+    return path
+
+
+def test_blocking_locks_groups_a_chain_under_its_head_and_the_scan_never_waits(db: Database, tmp_path: Path) -> None:
     db.execute("CREATE TABLE chain_t (id int)")
     head = connect(db.dsn, "chain_head", autocommit=False)
     head.execute("LOCK TABLE chain_t IN ACCESS EXCLUSIVE MODE")
@@ -92,6 +101,10 @@ def test_blocking_locks_groups_a_chain_under_its_head_and_the_scan_never_waits(d
     assert waiters["chain_alter"]["pid"] in waiters["chain_reader"]["blocked_by"]
     assert finding.object.table == "chain_t" and "2 sessions waiting on public.chain_t" in finding.title
     assert [f for f in run_checks(snapshot).findings if f.check == "blocking_locks"] == []  # under 5 s of waiting
+    stored = Snapshot.load(save(snapshot, tmp_path))  # a stored snapshot is judged the same way later
+    again = [f for f in run_checks(stored, config).findings if f.check in HEALTH_CHECKS]
+    assert [f.to_dict() for f in again] == [f.to_dict() for f in run_checks(snapshot, config).findings
+                                             if f.check in HEALTH_CHECKS]
 
 
 def test_vacuum_blocked_names_a_session_holding_a_snapshot(db: Database) -> None:

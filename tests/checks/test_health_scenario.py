@@ -83,7 +83,7 @@ def test_every_planted_condition_is_flagged_while_the_lock_is_held(server: Local
             time.sleep(1.2)  # past idle_in_transaction_seconds
             started = time.monotonic()
             outcome = invoke(capsys, "scan", "-d", dsn, "--config", str(config), "--json", "-",
-                             "--html", str(tmp_path / "report.html"))
+                             "--html", str(tmp_path / "report.html"), "--markdown", str(tmp_path / "report.md"))
             seconds = time.monotonic() - started
     finally:
         idle.close()
@@ -134,6 +134,8 @@ def test_every_planted_condition_is_flagged_while_the_lock_is_held(server: Local
     header = (tmp_path / "report.html").read_text().split("</header>")[0]
     assert "Cache hit ratio" in header and re.search(r"<dd>\d+\.\d %</dd>", header)
     assert "Oldest xmin" in header and f"prepared transaction &#39;{GID}&#39;" in header
+    assert "oldest xmin" in (tmp_path / "report.md").read_text() and "pgdiag\\_planted\\_gid" in (
+        tmp_path / "report.md").read_text()
 
 
 def test_the_same_server_is_silent_once_the_conditions_are_gone(server: LocalServer, capsys) -> None:
@@ -146,3 +148,5 @@ def test_the_same_server_is_silent_once_the_conditions_are_gone(server: LocalSer
               "xid_wraparound", "checkpoint_pressure", "connection_saturation", "collation_mismatch", "version_support",
               "index_bloat", "replication_lag"}
     assert [f["title"] for f in document["findings"] if f["check"] in health] == []
+    terminal = invoke(capsys, "scan", "-d", dsn)
+    assert "cache hit ratio" in terminal.out and "oldest xmin: nothing holds vacuum back" in terminal.out
