@@ -28,8 +28,8 @@ class ReplicationSlotRisk(Check):
     Temporary slots are left out: they end with their session.
 
     Severity: ``lost`` is critical; ``unreserved``, and an inactive slot retaining
-    ``high_retained_mb`` or more, high; other inactive slots and lagging active ones medium; the
-    missing cap low.
+    ``high_retained_mb`` or more, high; other inactive slots and lagging active ones medium; an
+    inactive slot that has reserved no WAL yet, and the missing cap, low.
 
     **Why it matters**
 
@@ -85,6 +85,8 @@ def _slot_finding(row: dict[str, Any], uncapped: bool, settings: Any) -> Finding
         severity, problem = "critical", "has lost WAL its consumer needs: the consumer can no longer catch up"
     elif status == "unreserved":
         severity, problem = "high", "is past max_slot_wal_keep_size: its WAL will be removed at the next checkpoint"
+    elif not active and retained is None:
+        severity, problem = "low", "is inactive and has reserved no WAL yet (it will once a consumer connects)"
     elif not active:
         severity, problem = ("high" if big else "medium"), f"is inactive and retains {_size(retained)} of WAL"
     elif big:

@@ -22,6 +22,7 @@ from tests.test_report_output import schema_errors, strict_loads
 
 GID = "pgdiag_planted_gid"
 SLOT = "pgdiag_planted_slot"
+UNRESERVED_SLOT = "pgdiag_unreserved_slot"
 CONFIG = """
 [checks.xid_wraparound]
 min_age = 100
@@ -63,6 +64,7 @@ def plant(dsn: str) -> None:
         for _ in range(150):
             conn.execute("SELECT txid_current()")
         conn.execute("SELECT pg_create_physical_replication_slot(%s, true)", (SLOT,))
+        conn.execute("SELECT pg_create_physical_replication_slot(%s)", (UNRESERVED_SLOT,))
         conn.execute("SET work_mem = '64kB'")
         conn.execute("SELECT label FROM sort_me ORDER BY label DESC").fetchall()
     with connect(dsn, "two_phase_app", autocommit=False) as conn:
@@ -90,6 +92,7 @@ def test_every_planted_condition_is_flagged_while_the_lock_is_held(server: Local
         with connect(dsn, "cleanup") as conn:
             conn.execute(f"ROLLBACK PREPARED '{GID}'")
             conn.execute("SELECT pg_drop_replication_slot(%s)", (SLOT,))
+            conn.execute("SELECT pg_drop_replication_slot(%s)", (UNRESERVED_SLOT,))
 
     assert outcome.code == 0, outcome.err
     assert seconds < 20, f"the scan took {seconds:.1f} s while the lock was held"
@@ -107,6 +110,9 @@ def test_every_planted_condition_is_flagged_while_the_lock_is_held(server: Local
     slot = next(f for f in by_check["replication_slot_risk"] if f["evidence"].get("slot_name") == SLOT)
     assert not slot["evidence"]["active"] and slot["evidence"]["retained_bytes"] > 0
     assert slot["fix_sql"] == f"SELECT pg_drop_replication_slot('{SLOT}');"
+    assert slot["severity"] == "medium" and "retains" in slot["title"]
+    unreserved = next(f for f in by_check["replication_slot_risk"] if f["evidence"].get("slot_name") == UNRESERVED_SLOT)
+    assert unreserved["severity"] == "low" and unreserved["evidence"]["retained_bytes"] is None
 
     [idle_finding] = [f for f in by_check["long_transaction"] if f["evidence"]["application_name"] == "idle_app"]
     assert "idle in transaction" in idle_finding["title"] and idle_finding["evidence"]["idle_seconds"] >= 1
