@@ -33,11 +33,15 @@ MIN_VERSION_NUM = 130000
 CATALOG_COLLECTORS = ("server", "settings", "extensions", "locks", "tables", "indexes", "foreign_keys", "sequences",
                       "columns", "column_stats", "policies")
 STATEMENT_COLLECTORS = ("statements", "statements_info")
+# Server health (issue 19): sessions, locks, two-phase commit, replication, ages, checkpoints, collations.
+HEALTH_COLLECTORS = ("activity", "lock_waits", "prepared_xacts", "replication_slots", "replication",
+                     "database_ages", "table_ages", "unvalidated_constraints", "checkpoints", "database_stats",
+                     "collation_versions", "btree_stats", "role_timeouts")
 # Run order: what statement analysis needs (search_path, extensions, columns) and the statements
 # themselves first, so their parse runs in a thread while the server answers the other catalog queries.
 EARLY_COLLECTORS = ("server", "settings", "extensions", "columns")
 COLLECTORS = EARLY_COLLECTORS + STATEMENT_COLLECTORS + tuple(c for c in CATALOG_COLLECTORS
-                                                             if c not in EARLY_COLLECTORS)
+                                                             if c not in EARLY_COLLECTORS) + HEALTH_COLLECTORS
 SKIPPED_KINDS = {"utility": "utility", "unparsable": "rejected by the parser", "pgdiag": "pgdiag's own",
                  "too_deep": "nested too deeply to analyse"}
 
@@ -171,8 +175,8 @@ def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot, options: Colle
         with conn.cursor() as cur:
             cur.execute(query)
             frame = to_frame([(d.name, d.type_code) for d in cur.description or []], cur.fetchall())
-        if name == "statements" and not frame.empty:  # utility statements keep their literals, passwords too
-            frame["query"] = frame["query"].map(hide_secrets, na_action="ignore")
+        if name in ("statements", "activity") and not frame.empty:  # utility statements keep their literals,
+            frame["query"] = frame["query"].map(hide_secrets, na_action="ignore")  # passwords too
     except errors.ObjectNotInPrerequisiteState as exc:
         if name in STATEMENT_COLLECTORS:
             raise _Skip(f"{PGSS} is created but not loaded: add shared_preload_libraries = '{PGSS}' "

@@ -21,6 +21,7 @@ from pgdiag.render.changes import (
     plan_change_line,
     signed_bytes,
 )
+from pgdiag.render.health_facts import health_facts
 
 TOP_FINDINGS = 10
 TABLE_ROWS = 25
@@ -38,7 +39,7 @@ def render_markdown(report: Report) -> str:
              + (f" ({counts})" if counts else ""),
              "",
              f"PostgreSQL {escape(str(target.get('server_version')))} · collected "
-             f"{report.snapshot.collected_at:%Y-%m-%d %H:%M} UTC",
+             f"{report.snapshot.collected_at:%Y-%m-%d %H:%M} UTC · {escape(health_facts(report.snapshot).text())}",
              ""]
     lines += _missing(report)
     if report.comparison is not None:

@@ -20,6 +20,7 @@ from pgdiag.core.report import Report
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.render.actions import Action, Wholes, top_actions
 from pgdiag.render.charts import TOP_BARS, BarChart, Item, bar_chart
+from pgdiag.render.health_facts import HealthFacts, health_facts
 from pgdiag.render.plan_changes import PlanChangeView, plan_change_views
 from pgdiag.render.listings import (
     Listing,
@@ -77,6 +78,7 @@ class ReportView:
     counts: dict[str, int]
     wholes: Wholes
     stats: StatsAge | None
+    health: HealthFacts
     problems: list[dict[str, Any]]
     not_run: dict[str, str]
     tenancy: str | None
@@ -108,6 +110,7 @@ def report_view(report: Report) -> ReportView:
         counts=report.severity_counts(),
         wholes=wholes,
         stats=stats_age(report),
+        health=health_facts(snapshot),
         problems=[c for c in doc["collectors"] if c["status"] != "ok" or c["message"]],
         not_run=report.not_run,
         tenancy=report.tenancy.describe() if report.tenancy is not None else None,

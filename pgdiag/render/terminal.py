@@ -8,6 +8,7 @@ from rich.table import Table
 
 from pgdiag.core.findings import Finding
 from pgdiag.core.report import Report
+from pgdiag.render.health_facts import health_facts
 from pgdiag.render.styles import SEVERITY_STYLES
 
 DETAILED = 10
@@ -32,6 +33,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
     console.print(f"[bold]pgdiag scan[/bold] of {escape(str(target.get('dsn')))} — PostgreSQL "
                   f"{escape(str(target.get('server_version')))}, collected "
                   f"{report.snapshot.collected_at:%Y-%m-%d %H:%M:%S} UTC")
+    console.print(f"  {escape(health_facts(report.snapshot).text())}")
     if report.comparison is not None:
         from pgdiag.render.changes import print_changes
 

@@ -37,7 +37,12 @@ def second(db: TestDatabase) -> TestDatabase:
 def write_config(path: Path, db: TestDatabase, *, down: bool = True, extra: str = "") -> Path:
     """A pgdiag.toml naming `first` (no_primary_key off), `second` (DSN from the environment, its own tenant
     column) and, with `down`, a target nobody listens for (its URL carries a password)."""
+    # The shared test servers run with fsync off for speed: settings_risk (tested on throwaway
+    # clusters) would rightly put a critical finding first.
     text = f"""
+[checks.settings_risk]
+enabled = false
+
 [[targets]]
 name = "first"
 dsn = "{db.dsn}"
