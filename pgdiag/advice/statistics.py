@@ -16,7 +16,7 @@ from pgdiag.core.snapshot import Snapshot
 PAGE_BYTES = 8192
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TableSize:
     """A table's size as ``pg_class`` had it at the last ANALYZE (``reltuples`` -1 when never analyzed),
     its live rows since, and how many pages its files hold now (None when the size was not read)."""
@@ -47,7 +47,7 @@ class TableSize:
         return max(self.reltuples / self.relpages, 1.0) if self.relpages > 0 else 1.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ColumnStatistics:
     """One column's ``pg_stats`` figures that costing reads; correlation None when unknown."""
 
@@ -56,21 +56,27 @@ class ColumnStatistics:
     correlation: float | None
 
 
-@dataclass(frozen=True)
 class Statistics:
-    """Table sizes by (schema, table) and column statistics by (schema, table, column)."""
+    """Table sizes by (schema, table) and column statistics by (schema, table, column), each built from its
+    frame on first use (the column lookup only when an estimate or large_offset needs it)."""
 
-    tables: dict[tuple[str, str], TableSize]
-    columns: dict[tuple[str, str, str], ColumnStatistics]
+    def __init__(self, snapshot: Snapshot) -> None:
+        self._snapshot = snapshot
+
+    @property
+    def tables(self) -> dict[tuple[str, str], TableSize]:
+        """Each table's size."""
+        return self._snapshot.derived("advice_table_sizes", _table_sizes)
+
+    @property
+    def columns(self) -> dict[tuple[str, str, str], ColumnStatistics]:
+        """Each column's statistics."""
+        return self._snapshot.derived("advice_column_statistics", _column_statistics)
 
 
 def statistics(snapshot: Snapshot) -> Statistics:
-    """The snapshot's table sizes and column statistics as lookups, built once per snapshot."""
-    return snapshot.derived("advice_statistics", _statistics)
-
-
-def _statistics(snapshot: Snapshot) -> Statistics:
-    return Statistics(_table_sizes(snapshot), _column_statistics(snapshot))
+    """The snapshot's table sizes and column statistics as lookups, each built once per snapshot."""
+    return Statistics(snapshot)
 
 
 def _table_sizes(snapshot: Snapshot) -> dict[tuple[str, str], TableSize]:

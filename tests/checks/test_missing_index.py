@@ -20,7 +20,7 @@ from pgdiag.checks import run_checks
 from pgdiag.core.findings import Finding
 from pgdiag.db.dsn import parse
 from pgdiag.db.planner import Planner
-from pgdiag.sql.workload import workload
+from pgdiag.sql.workload import StatementRef
 from tests.conftest import run_scan
 from tests.pg import (
     Backend,
@@ -133,7 +133,7 @@ def test_tables_of_a_few_pages_are_not_planned(tickets: tuple[TestDatabase, bool
     db, with_hypopg = tickets
     snapshot = run_scan(db).snapshot
     stats = statistics(snapshot)
-    tag_lookup = next(item.ref for item in workload(snapshot).statements if item.ref.text == TAG_LOOKUP)
+    tag_lookup = StatementRef(queryid=None, text=TAG_LOOKUP, n_params=1, calls=30, total_ms=1.0, rows=30, blocks=30)
     tag = Candidate("public", "Tag", ("name",), (False,), 1, [tag_lookup])
     ticket = Candidate("public", "Ticket", ("organizationId", "status", "createdAt"), (False,) * 3, 2)
     assert cannot_pass(tag, stats, 10.0)
