@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-
-from psycopg import errors
+from typing import TYPE_CHECKING
 
 from pgdiag.advice.candidates import Candidate, StatementRef
 from pgdiag.advice.statistics import Statistics, TableSize
-from pgdiag.db.planner import PlanCost, Planner
+from pgdiag.core.lazy import psycopg_errors as errors
 from pgdiag.sql.planning import planning_text
+
+if TYPE_CHECKING:  # planning needs a live session: the catalogue of checks (pgdiag checks) does not
+    from pgdiag.db.planner import PlanCost, Planner
 
 # PostgreSQL's default planner cost constants, used by the estimate.
 SEQ_PAGE_COST = 1.0
