@@ -9,7 +9,7 @@ tables), a third ``SELECT count(…) … WHERE "organizationId" = $1 AND "b" = $
 a third ``UPDATE … SET … WHERE "id" = $n`` (cross-tenant writes) — and times, best of 3 in the same run:
 
 - floor: every collector's SQL, exactly as pgdiag sends it, through ``psql -X -f`` (one session);
-- scan:  ``pgdiag scan --json --html`` as a separate process (wall time and peak RSS).
+- scan:  ``pgdiag scan --json --html`` as a separate process (wall time, CPU time and peak RSS).
 
 It prints floor, scan, ratio, findings and peak RSS per count, the growth of the scan from the
 smallest count to the largest, and the start-up of ``pgdiag --help``. Targets (issue #17): on
@@ -59,6 +59,7 @@ class Figures:
     statements: int
     floor_s: float
     scan_s: float
+    scan_cpu_s: float
     peak_rss_mb: float
     findings: int
     html_bytes: int
@@ -76,11 +77,12 @@ def main() -> None:
               f"{args.tables:,} tables; best of {RUNS} runs each; load before: {_load()}")
         results = [_measure(server, chosen, count, args.tables, base) for count in counts]
     help_s = best_of(lambda: subprocess.run([_pgdiag(), "--help"], check=True, capture_output=True))
-    print(f"{'statements':>10} {'floor (psql)':>13} {'pgdiag scan':>12} {'ratio':>6} {'findings':>9} "
+    print(f"{'statements':>10} {'floor (psql)':>13} {'pgdiag scan':>12} {'ratio':>6} {'scan CPU':>9} {'findings':>9} "
           f"{'peak RSS':>9} {'HTML':>8} {'JSON':>8}")
     for r in results:
         print(f"{r.statements:>10,} {r.floor_s:>11.2f} s {r.scan_s:>10.2f} s {r.scan_s / r.floor_s:>5.2f}x "
-              f"{r.findings:>9,} {r.peak_rss_mb:>6.0f} MB {r.html_bytes / 1e6:>5.2f} MB {r.json_bytes / 1e6:>5.2f} MB")
+              f"{r.scan_cpu_s:>7.2f} s {r.findings:>9,} {r.peak_rss_mb:>6.0f} MB {r.html_bytes / 1e6:>5.2f} MB "
+              f"{r.json_bytes / 1e6:>5.2f} MB")
     first, last = results[0], results[-1]
     growth = last.scan_s / first.scan_s
     print(f"growth from {first.statements:,} to {last.statements:,} statements: scan {growth:.2f}x, "
@@ -115,8 +117,8 @@ def _measure(server: LocalServer, installation: Installation, count: int, tables
     html, json_out = base / f"report_{count}.html", base / f"report_{count}.json"
     scans = [_scan(dsn, html, json_out) for _ in range(RUNS)]
     findings = len(json.loads(json_out.read_text(encoding="utf-8"))["findings"])
-    return Figures(count, floor, min(s for s, _ in scans), max(m for _, m in scans), findings,
-                   html.stat().st_size, json_out.stat().st_size)
+    return Figures(count, floor, min(s for s, _, _ in scans), min(c for _, c, _ in scans), max(m for _, _, m in scans),
+                   findings, html.stat().st_size, json_out.stat().st_size)
 
 
 def _create(server: LocalServer, tables: int, want_hypopg: bool) -> bool:
@@ -200,8 +202,9 @@ def _write_catalog_sql(dsn: str, path: Path) -> None:
     path.write_text("BEGIN READ ONLY;\n" + "\n".join(texts) + "\nCOMMIT;\n", encoding="utf-8")
 
 
-def _scan(dsn: str, html: Path, json_out: Path) -> tuple[float, float]:
-    """One ``pgdiag scan`` process: its wall time and peak resident memory in MB."""
+def _scan(dsn: str, html: Path, json_out: Path) -> tuple[float, float, float]:
+    """One ``pgdiag scan`` process: its wall time, its CPU time (user and system: what the load of a shared
+    machine changes least) and its peak resident memory in MB."""
     started = time.perf_counter()
     process = subprocess.Popen([_pgdiag(), "scan", "-d", dsn, "--json", str(json_out), "--html", str(html)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -209,7 +212,7 @@ def _scan(dsn: str, html: Path, json_out: Path) -> tuple[float, float]:
     elapsed = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) not in (0, 1):
         sys.exit(f"bench: pgdiag scan failed: {process.stderr.read().decode() if process.stderr else ''}")
-    return elapsed, usage.ru_maxrss / 1024
+    return elapsed, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
 
 
 def _load() -> str:
