@@ -1,4 +1,5 @@
-"""The command line starts light: parsing options and printing --help load none of the analysis stack.
+"""The command line starts light: --help loads none of the analysis stack, and ``checks`` and
+``lint-migrations`` load only what they use (issue 17).
 
 Start-up time itself is measured in bench/scale.py (``pgdiag --help`` ≤ 0.3 s); this test guards the
 cause of a slow start, an eager import, without timing anything.
@@ -6,8 +7,12 @@ cause of a slow start, an eager import, without timing anything.
 
 from __future__ import annotations
 
+import ast
 import subprocess
 import sys
+from pathlib import Path
+
+import pytest
 
 HEAVY = ("pandas", "numpy", "psycopg", "pglast", "jinja2")
 
@@ -17,3 +22,24 @@ def test_help_imports_no_heavy_module() -> None:
              f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.strip().splitlines()[-1] == "0 []", result.stdout[-500:]
+
+
+@pytest.mark.parametrize("argv, allowed", [
+    (["checks"], ("pglast",)),  # the migration rules' catalogue is listed beside the checks
+    (["checks", "missing_index"], ("pglast",)),
+    (["lint-migrations", "{migrations}"], ("pglast",)),  # the linter parses SQL; it needs no database
+], ids=["checks", "checks-one", "lint-migrations"])
+def test_commands_import_only_what_they_use(argv: list[str], allowed: tuple[str, ...], tmp_path: Path) -> None:
+    """``checks`` lists the catalogue from the check classes and ``lint-migrations`` parses files: neither
+    loads pandas, numpy, psycopg or Jinja."""
+    migration = tmp_path / "20260101000000_init" / "migration.sql"
+    migration.parent.mkdir()
+    migration.write_text('-- CreateIndex\nCREATE INDEX "a_b_idx" ON "a" ("b");\n', encoding="utf-8")
+    args = [arg.format(migrations=tmp_path) for arg in argv]
+    probe = ("import sys; from pgdiag.cli import run; code = run(sys.argv[1:]); "
+             f"print(code, sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, check=True,
+                            timeout=60)
+    code, loaded = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert code == "0", result.stdout[-500:] + result.stderr[-500:]
+    assert [m for m in ast.literal_eval(loaded) if m not in allowed] == [], result.stdout[-500:]

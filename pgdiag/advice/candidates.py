@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import pandas as pd
-
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.sql.workload import StatementRef
 
@@ -124,11 +123,14 @@ def merge(candidates: list[Candidate]) -> list[Candidate]:
     statements each index would help, largest first.
     """
     merged: list[Candidate] = []
+    by_table: dict[tuple[str, str], list[Candidate]] = {}  # only a candidate on the same table can serve
     for candidate in sorted(candidates, key=lambda c: -len(c.columns)):
-        home = next((m for m in merged if m.serves(candidate)), None)
+        same_table = by_table.setdefault((candidate.schema, candidate.table), [])
+        home = next((m for m in same_table if m.serves(candidate)), None)
         if home is None:
-            merged.append(Candidate(candidate.schema, candidate.table, candidate.columns, candidate.descending,
-                                    candidate.n_equality, list(candidate.statements), set(candidate.stops_early)))
+            same_table.append(Candidate(candidate.schema, candidate.table, candidate.columns, candidate.descending,
+                                        candidate.n_equality, list(candidate.statements), set(candidate.stops_early)))
+            merged.append(same_table[-1])
         else:  # the longer index keeps the shorter one's columns in place, so its ordered reads stay ordered
             home.statements.extend(s for s in candidate.statements if s not in home.statements)
             home.stops_early |= candidate.stops_early

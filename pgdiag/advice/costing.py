@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-
-import pandas as pd
-from psycopg import errors
+from typing import TYPE_CHECKING
 
 from pgdiag.advice.candidates import Candidate, StatementRef
-from pgdiag.db.planner import PlanCost, Planner
+from pgdiag.advice.statistics import Statistics, TableSize
+from pgdiag.core.lazy import psycopg_errors as errors
 from pgdiag.sql.planning import planning_text
+
+if TYPE_CHECKING:  # planning needs a live session: the catalogue of checks (pgdiag checks) does not
+    from pgdiag.db.planner import PlanCost, Planner
 
 # PostgreSQL's default planner cost constants, used by the estimate.
 SEQ_PAGE_COST = 1.0
@@ -74,8 +76,7 @@ def prove(candidate: Candidate, planner: Planner) -> Proof:
     return proof
 
 
-def estimate(candidate: Candidate, tables: pd.DataFrame, column_stats: pd.DataFrame,
-             planner: Planner | None = None) -> Proof:
+def estimate(candidate: Candidate, stats: Statistics, planner: Planner | None = None) -> Proof:
     """Estimate each statement's cost with the index from table size and column statistics; unvalidated.
 
     With a `planner` the cost before is the statement's real generic plan, and the cost after
@@ -85,13 +86,12 @@ def estimate(candidate: Candidate, tables: pd.DataFrame, column_stats: pd.DataFr
     sort above it goes.
     """
     proof = Proof(candidate, validated=False)
-    table = tables[(tables["schema"] == candidate.schema) & (tables["table"] == candidate.table)]
-    if table.empty:
+    table = stats.tables.get((candidate.schema, candidate.table))
+    if table is None:
         return proof
-    rows = float(max(table["reltuples"].iloc[0], table["n_live_tup"].iloc[0], 0))
-    pages = float(max(table["relpages"].iloc[0], 1))
+    rows, pages = table.rows, table.pages
     scan_cost = pages * SEQ_PAGE_COST + rows * (CPU_TUPLE_COST + CPU_OPERATOR_COST)
-    matching = rows * _selectivity(candidate, rows, column_stats)
+    matching = rows * _selectivity(candidate, rows, stats)
     for statement in candidate.statements:
         stops_early = statement in candidate.stops_early
         fetched = min(matching, max(1.0, statement.rows_per_call)) if stops_early else matching
@@ -109,6 +109,31 @@ def estimate(candidate: Candidate, tables: pd.DataFrame, column_stats: pd.DataFr
     return proof
 
 
+def cannot_pass(candidate: Candidate, stats: Statistics, min_factor: float) -> bool:
+    """Whether no index on the candidate's table can make a statement `min_factor` times cheaper, so the
+    candidate is not worth planning at all.
+
+    An index changes only how its table is read. The most that read costs without the index is a
+    sequential scan of every page that filters every row and sorts them all; the least it costs with
+    an index is the descent and one random page. When the first is under `min_factor` times the second
+    (a table of a few pages), the statement cannot fall by `min_factor`, whatever the rest of its plan.
+    A table never analyzed, or whose size on disk was not read, is planned as usual.
+    """
+    table = stats.tables.get((candidate.schema, candidate.table))
+    if table is None or not table.analyzed or table.disk_pages is None:
+        return False
+    return _largest_read_cost(table, len(candidate.columns)) < min_factor * _index_scan_cost(table.rows, 1.0, 1.0)
+
+
+def _largest_read_cost(table: TableSize, conditions: int) -> float:
+    """A sequential scan of the table as large as it may be now (its files can have grown since ANALYZE:
+    the planner scales rows by the pages it finds), each row filtered by `conditions` and all rows sorted."""
+    pages = max(table.pages, table.disk_pages or 0.0)
+    rows = max(table.rows, table.rows_per_page * pages)
+    sort = 2.0 * CPU_OPERATOR_COST * rows * math.log2(rows + 2)
+    return pages * SEQ_PAGE_COST + rows * (CPU_TUPLE_COST + conditions * CPU_OPERATOR_COST) + sort
+
+
 def _index_scan_cost(rows: float, pages: float, fetched: float) -> float:
     """An index scan returning `fetched` of `rows` rows, one random heap page per row (as uncorrelated data
     costs), after the descent btcostestimate charges."""
@@ -122,17 +147,14 @@ def _plan(planner: Planner, statement: StatementRef) -> PlanCost | None:
     return planner.generic_cost(planned.text, planned.n_params)
 
 
-def _selectivity(candidate: Candidate, rows: float, column_stats: pd.DataFrame) -> float:
+def _selectivity(candidate: Candidate, rows: float, stats: Statistics) -> float:
     """Fraction of rows matching equality on the candidate's equality columns (independence assumed)."""
-    stats = column_stats[(column_stats["schema"] == candidate.schema) & (column_stats["table"] == candidate.table)] \
-        if not column_stats.empty else column_stats
     selectivity = 1.0
     for column in candidate.columns[: candidate.n_equality]:
-        row = stats[stats["column"] == column] if not stats.empty else stats
-        if row.empty:
+        found = stats.columns.get((candidate.schema, candidate.table, column))
+        if found is None:
             selectivity *= 0.005  # PostgreSQL's default equality selectivity without statistics
             continue
-        n_distinct = float(row["n_distinct"].iloc[0])
-        distinct = -n_distinct * rows if n_distinct < 0 else max(n_distinct, 1.0)
-        selectivity *= (1.0 - float(row["null_frac"].iloc[0])) / max(distinct, 1.0)
+        distinct = -found.n_distinct * rows if found.n_distinct < 0 else max(found.n_distinct, 1.0)
+        selectivity *= (1.0 - found.null_frac) / max(distinct, 1.0)
     return selectivity

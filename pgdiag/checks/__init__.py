@@ -6,12 +6,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
-import psycopg
-
 from pgdiag.checks.base import Check, NotApplicable
 from pgdiag.config.model import Config
 from pgdiag.core.crashlog import write_crash_log
 from pgdiag.core.findings import Finding, severity_rank
+from pgdiag.core.lazy import psycopg
 from pgdiag.core.plugins import discover
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.db.error_text import describe_error

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
-import pandas as pd
-
 from pgdiag.checks._support.catalog import (
     count,
     drop_fix,
@@ -15,6 +13,7 @@ from pgdiag.checks._support.catalog import (
 )
 from pgdiag.checks.base import Check
 from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
-import pandas as pd
-
 from pgdiag.advice.access import table_accesses
 from pgdiag.advice.candidates import candidate_for, covered, index_leads
+from pgdiag.advice.statistics import statistics
 from pgdiag.checks._support.workload import outer_block, query_ref
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef
@@ -87,25 +86,15 @@ def _inferred_offset(snapshot: Snapshot, item: WorkloadStatement, tenant: str | 
     candidate = candidate_for(access, tenant)
     if candidate is None or not covered(candidate, index_leads(snapshot)):
         return None
-    tables = snapshot.frame("tables")
-    table = tables[(tables["schema"] == access.schema) & (tables["table"] == access.table)]
-    if table.empty or table["relpages"].iloc[0] <= 0:
+    stats = statistics(snapshot)
+    table = stats.tables.get((access.schema, access.table))
+    if table is None or table.relpages <= 0:
         return None
-    rows_per_page = max(float(table["reltuples"].iloc[0]) / float(table["relpages"].iloc[0]), 1.0)
-    correlation = _correlation(snapshot.frame("column_stats"), access.schema, access.table, access.order_by[0][0])
-    rows_per_block = 1.0 + (rows_per_page - 1.0) * correlation ** 2
+    column = stats.columns.get((access.schema, access.table, access.order_by[0][0]))
+    correlation = column.correlation if column is not None and column.correlation is not None else 0.0
+    rows_per_block = 1.0 + (table.rows_per_page - 1.0) * correlation ** 2
     touched = max(item.ref.blocks_per_call - INDEX_DESCENT_BLOCKS, 0.0) * rows_per_block
     return int(max(touched - item.ref.rows_per_call, 0.0))
-
-
-def _correlation(stats: pd.DataFrame, schema: str, table: str, column: str) -> float:
-    """pg_stats' physical-order correlation of a column, 0 when unknown."""
-    if stats.empty:
-        return 0.0
-    row = stats[(stats["schema"] == schema) & (stats["table"] == table) & (stats["column"] == column)]
-    if row.empty or pd.isna(row["correlation"].iloc[0]):
-        return 0.0
-    return float(row["correlation"].iloc[0])
 
 
 def _finding(item: WorkloadStatement, offset: int, inferred: bool, prisma: bool) -> Finding:

@@ -12,7 +12,8 @@ from pgdiag.advice.candidates import (
     index_leads,
     merge,
 )
-from pgdiag.advice.costing import Proof, StatementCost, estimate, prove
+from pgdiag.advice.costing import Proof, StatementCost, cannot_pass, estimate, prove
+from pgdiag.advice.statistics import statistics
 from pgdiag.checks._support.catalog import partitioned_tables
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef, QueryRef, fingerprint
@@ -74,7 +75,9 @@ class MissingIndex(Check):
         """One finding per advised index, the statements it helps and their cost before and after."""
         load = workload(snapshot)
         candidates = merge(self._candidates(snapshot, load, tenant_column(snapshot, settings.tenancy.tenant_column)))
-        proofs = [self._proof(snapshot, candidate) for candidate in candidates]
+        stats = statistics(snapshot)
+        proofs = [self._proof(snapshot, candidate) for candidate in candidates
+                  if not cannot_pass(candidate, stats, settings.min_factor)]
         advised = [proof for proof in proofs if proof.helped(settings.min_factor)]
         advised = self._one_per_table(advised, settings.min_factor)
         partitioned = partitioned_tables(snapshot)
@@ -104,7 +107,7 @@ class MissingIndex(Check):
         """The planner's proof where hypopg is there, else the estimate."""
         if self.planner is not None and self.planner.has_hypopg:
             return prove(candidate, self.planner)
-        return estimate(candidate, snapshot.frame("tables"), snapshot.frame("column_stats"), self.planner)
+        return estimate(candidate, statistics(snapshot), self.planner)
 
     def _one_per_table(self, proofs: list[Proof], min_factor: float) -> list[Proof]:
         """Fold a table's lesser advice into its best one when the best index also serves those statements

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
-import numpy as np
-
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.lazy import numpy as np
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified, quote_ident
 

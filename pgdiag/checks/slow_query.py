@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
-import pandas as pd
-
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef, QueryRef
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.sql.workload import HIDDEN_TEXT, SUMMED
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
-import numpy as np
-import pandas as pd
-
 from pgdiag.checks._support.catalog import count, iso_time
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.lazy import numpy as np
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
-import pandas as pd
-
 from pgdiag.checks._support.catalog import partitioned_tables
 from pgdiag.checks._support.tenant import configured_tenant_schema
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import create_index_sql, index_name, qualified, quote_ident
 from pgdiag.prisma import is_prisma_database

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar, Iterable
-
-import pandas as pd
 
 from pgdiag.checks._support.catalog import (
     count,
@@ -16,10 +15,11 @@ from pgdiag.checks._support.catalog import (
 )
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified
 
-DAY = pd.Timedelta(days=1)
+DAY = timedelta(days=1)
 
 
 class UnusedIndex(Check):

@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, ClassVar, Iterable
-
-import pandas as pd
 
 from pgdiag.checks._support.catalog import count, iso_time, stats_since
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified
 
 MIB = 1 << 20
-DAY = pd.Timedelta(days=1)
+DAY = timedelta(days=1)
 
 
 class VacuumOverdue(Check):
@@ -84,7 +84,7 @@ class VacuumOverdue(Check):
             yield _finding(row, now, since, settings.small_table_mb)
 
 
-def _stale(last: pd.Series, now: pd.Timestamp, max_age: pd.Timedelta, window_covers: bool) -> pd.Series:
+def _stale(last: pd.Series, now: pd.Timestamp, max_age: timedelta, window_covers: bool) -> pd.Series:
     """Whether `last` is at least `max_age` before `now`; never (NaT) counts when the statistics cover that long."""
     return (now - last >= max_age) | (last.isna() & window_covers)
 

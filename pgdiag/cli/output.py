@@ -70,10 +70,16 @@ def terminal_wanted(json_out: str | None, markdown_out: str | None, quiet: bool 
     return not quiet and "-" not in (json_out, markdown_out)
 
 
-def show(report: Report, verbose: bool = False) -> None:
-    """Print the terminal report; `verbose` adds each collector's status, rows and time."""
-    from pgdiag.render.terminal import print_collectors, print_report
+AllFindingsOption = Annotated[bool, typer.Option(
+    "--all-findings", help="List every finding in the terminal, not only the 10 highest ranked of each check "
+    "(the JSON and HTML reports always hold every one).")]
 
-    print_report(report)
+
+def show(report: Report, verbose: bool = False, all_findings: bool = False) -> None:
+    """Print the terminal report; `verbose` adds each collector's status, rows and time, `all_findings` lists
+    every finding rather than the highest ranked of each check."""
+    from pgdiag.render.terminal import PER_CHECK, print_collectors, print_report
+
+    print_report(report, per_check=None if all_findings else PER_CHECK)
     if verbose:
         print_collectors(report)

@@ -19,6 +19,7 @@ from pgdiag.cli.options import (
     limits,
 )
 from pgdiag.cli.output import (
+    AllFindingsOption,
     HtmlOption,
     JsonOption,
     MarkdownOption,
@@ -66,6 +67,7 @@ def scan(
         "prisma/schema.prisma and the other places the Prisma CLI looks.", metavar="FILE", show_default=False)] = None,
     quiet: QuietOption = False,
     verbose: VerboseOption = False,
+    all_findings: AllFindingsOption = False,
 ) -> None:
     """Scan a database and report ranked findings with evidence and a fix."""
     from pgdiag.config import loader as config_module
@@ -117,7 +119,7 @@ def scan(
                 on_progress("report")
                 write_reports(run.report, json_out, html_out, markdown_out)
             if terminal_wanted(json_out, markdown_out, quiet):
-                show(run.report, verbose)
+                show(run.report, verbose, all_findings)
             if history_store is not None:
                 run.snapshot_id = history_store.save(record)
                 apply_retention(history_store, period, quiet)

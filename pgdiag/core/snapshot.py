@@ -10,9 +10,8 @@ from io import StringIO
 from pathlib import Path
 from typing import Any, Callable, Literal, TypeVar
 
-import pandas as pd
-
 from pgdiag.core.errors import PgdiagError
+from pgdiag.core.lazy import pandas as pd
 
 Status = Literal["ok", "skipped", "error"]
 

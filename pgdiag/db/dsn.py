@@ -11,9 +11,8 @@ import re
 from dataclasses import dataclass, field
 from urllib.parse import unquote, unquote_plus
 
-from psycopg.conninfo import conninfo_to_dict
-
 from pgdiag.core.errors import ConnectError
+from pgdiag.core.lazy import psycopg
 from pgdiag.core.redact import KEYWORD_PASSWORD, QUERY_PASSWORD, SECRET_KEY, URL_PASSWORD, redact
 
 # URL parameters Prisma understands but libpq rejects.
@@ -65,7 +64,7 @@ def parse(raw: str) -> Target:
     if conninfo.startswith(_URL_SCHEMES):
         conninfo, search_path = _strip_prisma_params(conninfo)
     try:
-        params = conninfo_to_dict(conninfo)
+        params = psycopg.conninfo.conninfo_to_dict(conninfo)
     except Exception as exc:  # psycopg raises ProgrammingError for any malformed string
         reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "malformed", secrets)
         raise ConnectError(f"invalid connection string: {reason}") from None
@@ -80,7 +79,7 @@ def parse(raw: str) -> Target:
 def display_name(conninfo: str, *, redacted: bool = False) -> str:
     """A ``postgresql://user@host:port/db`` rendering of `conninfo` with no password."""
     try:
-        params = conninfo_to_dict(conninfo)
+        params = psycopg.conninfo.conninfo_to_dict(conninfo)
     except Exception:
         return "<invalid connection string>"
     env = os.environ

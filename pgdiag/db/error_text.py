@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import psycopg
-from psycopg import errors
+from pgdiag.core.lazy import psycopg
+from pgdiag.core.lazy import psycopg_errors as errors
 
 
 def describe_error(exc: psycopg.Error) -> str:

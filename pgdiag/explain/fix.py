@@ -21,6 +21,7 @@ import pandas as pd
 from pgdiag.advice.access import table_accesses
 from pgdiag.advice.candidates import Candidate, candidate_for, covered, index_leads
 from pgdiag.advice.costing import StatementCost, estimate, prove
+from pgdiag.advice.statistics import statistics
 from pgdiag.core.findings import Finding, ObjectRef, fingerprint
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import create_index_sql, qualified
@@ -111,7 +112,7 @@ def prove_fixes(proposed: list[tuple[Candidate, PlanNode]], planner: Planner, sn
         if planner.has_hypopg:
             proof = prove(candidate, planner)
         else:
-            proof = estimate(candidate, snapshot.frame("tables"), snapshot.frame("column_stats"), planner)
+            proof = estimate(candidate, statistics(snapshot), planner)
         helped = proof.helped(MIN_FACTOR)
         if not helped:
             continue

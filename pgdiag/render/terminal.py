@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from pgdiag.core.findings import Finding
+from pgdiag.core.findings import SEVERITIES, Finding
 from pgdiag.core.report import Report
 from pgdiag.render.health_facts import health_facts
 from pgdiag.render.styles import SEVERITY_STYLES
 
 DETAILED = 10
+PER_CHECK = 10
+"""Findings listed per check by default: a person reads the worst few; the JSON and HTML hold every one."""
+OBJECT_WIDTH = 40
 
 
 def object_label(finding: Finding) -> str:
@@ -26,8 +32,10 @@ def object_label(finding: Finding) -> str:
     return label
 
 
-def print_report(report: Report, console: Console | None = None) -> None:
-    """Print the report for a person at a terminal (rich markup; no markup taken from the data)."""
+def print_report(report: Report, console: Console | None = None, per_check: int | None = PER_CHECK) -> None:
+    """Print the report for a person at a terminal (rich markup; no markup taken from the data): the
+    findings of each check, its `per_check` highest ranked (every one when None) with how many more the
+    JSON and HTML reports hold, then the top findings with their fix."""
     console = console or Console(highlight=False)
     target = report.snapshot.target
     console.print(f"[bold]pgdiag scan[/bold] of {escape(str(target.get('dsn')))} — PostgreSQL "
@@ -49,13 +57,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
     if not report.findings:
         console.print("\n[green]No findings.[/green]")
         return
-    table = Table(show_header=True, header_style="bold", expand=False)
-    for column in ("#", "severity", "check", "object", "finding"):
-        table.add_column(column, overflow="fold")
-    for number, finding in enumerate(report.findings, 1):
-        table.add_row(str(number), f"[{SEVERITY_STYLES[finding.severity]}]{finding.severity}[/]", finding.check,
-                      escape(object_label(finding)), escape(finding.title))
-    console.print(table)
+    console.print(_listing(report.findings, per_check), soft_wrap=True, end="")
     console.print("\n[bold]Top findings[/bold]")
     for number, finding in enumerate(report.findings[:DETAILED], 1):
         console.print(f"\n[bold]{number}. {escape(finding.title)}[/bold] "
@@ -83,7 +85,43 @@ def print_collectors(report: Report, console: Console | None = None) -> None:
     console.print(table)
 
 
+def _listing(findings: list[Finding], per_check: int | None) -> Text:
+    """The findings grouped by check (checks in the order of their highest ranked finding), one line each
+    with its rank, cut to `per_check` per check with a line saying how many more there are.
+
+    One styled Text of plain lines rather than a rich Table or markup: a Table measures every cell to
+    fit its columns and markup is parsed again, seconds for thousands of findings; this costs less
+    than writing the same findings as JSON.
+    """
+    by_check: dict[str, list[tuple[int, Finding]]] = {}
+    for rank, finding in enumerate(findings, 1):
+        by_check.setdefault(finding.check, []).append((rank, finding))
+    shown = [(check, ranked if per_check is None else ranked[:per_check]) for check, ranked in by_check.items()]
+    rank_width = len(str(len(findings)))
+    object_width = min(max((len(object_label(f)) for _, rows in shown for _, f in rows), default=0), OBJECT_WIDTH)
+    text = Text()
+    for (check, rows), ranked in zip(shown, by_check.values()):
+        counts = Counter(f.severity for _, f in ranked)
+        summary = ", ".join(f"{counts[severity]:,} {severity}" for severity in SEVERITIES if counts[severity])
+        text.append("\n")
+        text.append(check, "bold")
+        text.append(f": {len(ranked):,} finding{'s' if len(ranked) != 1 else ''} ({summary})\n")
+        for rank, finding in rows:
+            text.append(f"  {rank:>{rank_width}}  ")
+            text.append(f"{finding.severity:<8}", SEVERITY_STYLES[finding.severity])
+            text.append(f" {_cut(object_label(finding), OBJECT_WIDTH):<{object_width}}  "
+                        f"{_one_line(finding.title, 160)}\n")
+        if len(rows) < len(ranked):
+            text.append(f"  … and {len(ranked) - len(rows):,} more {check} findings: every one is in the JSON and "
+                        "HTML reports (--json, --html); --all-findings lists them here\n", "dim")
+    return text
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` cut to `width` characters, an ellipsis marking the cut."""
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def _one_line(text: str, width: int) -> str:
     """`text` with whitespace folded, cut to `width` characters."""
-    folded = " ".join(text.split())
-    return folded if len(folded) <= width else folded[: width - 1] + "…"
+    return _cut(" ".join(text.split()), width)

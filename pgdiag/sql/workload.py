@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Collection
 
-import pandas as pd
-
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.sql import Analysis, Statement, analyze
 

@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
-import pandas as pd
-
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified
 from pgdiag.sql import analyze
@@ -47,9 +46,8 @@ class Protection:
 def protection(snapshot: Snapshot, table: TableName, column: str, roles: tuple[Role, ...]) -> Protection | None:
     """The row-level security that pins `table` to one tenant for every command of `roles`; None when RLS
     is off, or a command of theirs has no policy pinning `column` (or the policies collector did not run)."""
-    rows = _policies(snapshot)
-    rows = rows[(rows["schema"] == table[0]) & (rows["table"] == table[1])] if not rows.empty else rows
-    if rows.empty or not bool(rows["rls_enabled"].iloc[0]):
+    rows = _policies_by_table(snapshot).get(table)
+    if rows is None or not bool(rows["rls_enabled"].iloc[0]):
         return None
     pinning: set[str] = set()
     for command in {c for role in roles for c in COMMANDS[role]}:
@@ -80,9 +78,17 @@ def statement_roles(snapshot: Snapshot) -> dict[str, frozenset[str]]:
     return {queryid: frozenset(users) for queryid, users in roles.items()}
 
 
-def _policies(snapshot: Snapshot) -> pd.DataFrame:
-    """The ``policies`` frame; empty when the collector did not run."""
-    return snapshot.frame("policies") if snapshot.ok("policies") else pd.DataFrame()
+def _policies_by_table(snapshot: Snapshot) -> dict[TableName, pd.DataFrame]:
+    """The ``policies`` frame's rows by table, split once per snapshot (a filter of the whole frame per
+    statement grew with statements × policies); empty when the collector did not run."""
+    return snapshot.derived("policies_by_table", _split_policies)
+
+
+def _split_policies(snapshot: Snapshot) -> dict[TableName, pd.DataFrame]:
+    frame = snapshot.frame("policies") if snapshot.ok("policies") else pd.DataFrame()
+    if frame.empty:
+        return {}
+    return {(str(schema), str(table)): rows for (schema, table), rows in frame.groupby(["schema", "table"], sort=False)}
 
 
 @lru_cache(maxsize=1024)

@@ -13,8 +13,14 @@ import subprocess
 import pytest
 from psycopg.types.numeric import Int4
 
+from pgdiag.advice.candidates import Candidate
+from pgdiag.advice.costing import cannot_pass, prove
+from pgdiag.advice.statistics import statistics
 from pgdiag.checks import run_checks
 from pgdiag.core.findings import Finding
+from pgdiag.db.dsn import parse
+from pgdiag.db.planner import Planner
+from pgdiag.sql.workload import StatementRef
 from tests.conftest import run_scan
 from tests.pg import (
     Backend,
@@ -118,3 +124,21 @@ def test_pgbench_accounts_gets_aid_and_small_tables_get_nothing(pgbench: tuple[T
     assert len(evidence["queryids"]) == 2  # the UPDATE and the SELECT by aid
     no_pk = {f.object.table for f in result.checks.findings if f.check == "no_primary_key"}
     assert {"pgbench_accounts", "pgbench_branches", "pgbench_tellers", "pgbench_history"} <= no_pk
+
+
+def test_tables_of_a_few_pages_are_not_planned(tickets: tuple[TestDatabase, bool]) -> None:
+    """The bound skips the 30-row Tag table's candidate before any planning and keeps the 200,000-row
+    Ticket table's; where hypopg is installed the planner agrees that no index makes the Tag lookup
+    10 times cheaper, so the skip loses nothing."""
+    db, with_hypopg = tickets
+    snapshot = run_scan(db).snapshot
+    stats = statistics(snapshot)
+    tag_lookup = StatementRef(queryid=None, text=TAG_LOOKUP, n_params=1, calls=30, total_ms=1.0, rows=30, blocks=30)
+    tag = Candidate("public", "Tag", ("name",), (False,), 1, [tag_lookup])
+    ticket = Candidate("public", "Ticket", ("organizationId", "status", "createdAt"), (False,) * 3, 2)
+    assert cannot_pass(tag, stats, 10.0)
+    assert not cannot_pass(ticket, stats, 10.0)
+    if with_hypopg:
+        with Planner.open(parse(db.dsn)) as planner:
+            proof = prove(tag, planner)
+        assert proof.costs and proof.helped(10.0) == [], proof.costs

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import pandas as pd
-
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import drop_index_sql, qualified
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from pgdiag.core.findings import QueryRef
+from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.sql import Block, Statement
 from pgdiag.sql.workload import StatementRef
