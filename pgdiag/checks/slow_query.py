@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterable
 
-import pandas as pd
-
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef, QueryRef
 from pgdiag.core.snapshot import Snapshot
-from pgdiag.sql.workload import HIDDEN_TEXT, SUMMED
+from pgdiag.sql.workload import HIDDEN_TEXT, group_entries
 
 TITLE_TEXT_CHARS = 80
 
@@ -19,8 +17,8 @@ class SlowQuery(Check):
 
     **Problem**
 
-    A top-level statement in ``pg_stat_statements`` (entries of all roles for the same statement
-    counted together) either takes at least ``mean_ms`` ms per call on average over at least
+    A top-level statement in ``pg_stat_statements`` (entries of all roles and parameter types for the
+    same text counted together) either takes at least ``mean_ms`` ms per call on average over at least
     ``min_calls`` calls, or its total execution time is at least ``share_percent`` % of the total of
     all top-level statements and at least ``min_total_ms`` ms (so a nearly idle database does not
     report a 3 ms statement as "40 % of the time"). Statements whose text pgdiag may not see still
@@ -56,7 +54,8 @@ class SlowQuery(Check):
     requires: ClassVar[tuple[str, ...]] = ("statements",)
 
     def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
-        """One finding per slow statement (by database and queryid), largest total time first."""
+        """One finding per slow statement (by database, text and search_path, whatever its queryids), largest
+        total time first."""
         statements = snapshot.frame("statements")
         if statements.empty:
             return
@@ -65,9 +64,7 @@ class SlowQuery(Check):
         visible = top[top["query"].notna() & (top["query"] != HIDDEN_TEXT)]
         if visible.empty or all_ms <= 0:
             return
-        grouped = visible.groupby(["dbid", "queryid"], dropna=False, sort=False).agg(
-            query=("query", "first"), database=("database", "first"),
-            **{column: (column, "sum") for column in SUMMED})
+        grouped = group_entries(snapshot, visible)
         mean = grouped["total_exec_time"] / grouped["calls"].where(grouped["calls"] > 0)
         share = 100 * grouped["total_exec_time"] / all_ms
         mean_rule = (mean >= settings.mean_ms) & (grouped["calls"] >= settings.min_calls)
@@ -80,7 +77,8 @@ class SlowQuery(Check):
 
 def _finding(row: dict[str, Any], settings: Any) -> Finding:
     """The finding for one statement, pointing at `pgdiag explain` for its plan."""
-    queryid = None if pd.isna(row["queryid"]) else str(row["queryid"])
+    queryids = list(row["queryids"])
+    queryid = queryids[0] if queryids else None
     mean, share, total = float(row["mean_ms"]), float(row["share"]), float(row["total_exec_time"])
     calls, temp_written = int(row["calls"]), int(row["temp_blks_written"])
     hit, read = int(row["shared_blks_hit"]), int(row["shared_blks_read"])
@@ -109,5 +107,6 @@ def _finding(row: dict[str, Any], settings: Any) -> Finding:
             "temp_blks_written": temp_written,
             "database": row["database"] if isinstance(row["database"], str) else None,
             "rules": [name for name in ("mean", "share") if row[f"{name}_rule"]],
+            **({"queryids": queryids} if len(queryids) > 1 else {}),
         },
     )

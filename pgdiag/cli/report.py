@@ -32,4 +32,5 @@ def report(
     with open_for_reading(store) as opened:
         stored = pick_snapshot(opened, snapshot, target)
         comparison = compare_with_previous(opened, stored, config)
-    emit(Report(stored.snapshot, stored.findings, stored.not_run, comparison), json_out, html_out)
+    emit(Report(stored.snapshot, stored.findings, stored.not_run, comparison, checks_ran=stored.checks_ran),
+         json_out, html_out)

@@ -67,6 +67,9 @@ class Finding:
     location: dict[str, Any] | None = None
     prisma_fix: str | None = None
     fingerprint: str = field(default="")
+    objects: list[dict[str, Any]] | None = None
+    """The same issue on many objects (one statement shape on many tables): each object with its queryid and
+    the fingerprint its own finding would have had; None for a finding about one object."""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -75,7 +78,7 @@ class Finding:
             self.fingerprint = fingerprint(self.check, self.object, self.query)
 
     def to_dict(self) -> dict[str, Any]:
-        """The contract's finding; ``location`` and ``prisma_fix`` only where they apply."""
+        """The contract's finding; ``location``, ``prisma_fix`` and ``objects`` only where they apply."""
         doc: dict[str, Any] = {
             "check": self.check, "severity": self.severity, "title": self.title,
             "object": self.object.to_dict(),
@@ -87,6 +90,8 @@ class Finding:
             doc["location"] = self.location
         if self.prisma_fix is not None:
             doc["prisma_fix"] = self.prisma_fix
+        if self.objects is not None:
+            doc["objects"] = self.objects
         return doc
 
     @classmethod
@@ -100,7 +105,7 @@ class Finding:
             recommendation=doc["recommendation"],
             query=QueryRef(**query) if query is not None else None,
             evidence=doc.get("evidence"), fix_sql=doc.get("fix_sql"), location=doc.get("location"),
-            prisma_fix=doc.get("prisma_fix"), fingerprint=doc["fingerprint"],
+            prisma_fix=doc.get("prisma_fix"), fingerprint=doc["fingerprint"], objects=doc.get("objects"),
         )
 
 

@@ -28,6 +28,21 @@ class Report:
     findings: list[Finding]
     not_run: dict[str, str] = field(default_factory=dict)
     comparison: Comparison | None = None
+    checks_ran: tuple[str, ...] = ()
+    partial: dict[str, str] = field(default_factory=dict)
+    """Checks of `checks_ran` that ran only in part, with why and the fix."""
+
+    def check_statuses(self) -> list[dict[str, Any]]:
+        """The contract's ``checks``: each check that ran ("ran", or "partial" with why) and each that did not
+        ("not_run" with why), in that order."""
+        ran = [{"id": check, "status": "partial" if check in self.partial else "ran",
+                "reason": self.partial.get(check)} for check in self.checks_ran]
+        return ran + [{"id": check, "status": "not_run", "reason": reason} for check, reason in self.not_run.items()]
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether a check did not run or ran only in part (``--fail-on-incomplete`` fails the run then)."""
+        return bool(self.not_run or self.partial)
 
     def severity_counts(self) -> dict[str, int]:
         """Number of findings per severity, every severity present, worst first."""
@@ -35,13 +50,14 @@ class Report:
         return {severity: counts.get(severity, 0) for severity in SEVERITIES}
 
     def document(self) -> dict[str, Any]:
-        """The stable JSON document: tool, target, collected_at, collectors, findings, and with a
+        """The stable JSON document: tool, target, collected_at, collectors, checks, findings, and with a
         store, the comparison with the baseline snapshot."""
         doc = {
             "tool": {"name": "pgdiag", "version": __version__},
             "target": dict(self.snapshot.target),
             "collected_at": self.snapshot.collected_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "collectors": [c.to_dict() for c in self.snapshot.collectors],
+            "checks": self.check_statuses(),
             "findings": [f.to_dict() for f in self.findings],
         }
         if self.comparison is not None:

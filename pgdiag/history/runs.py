@@ -3,8 +3,6 @@ and, for ``scan --all`` and ``--notify``, how each target fared."""
 
 from __future__ import annotations
 
-
-
 from pgdiag.config.model import Config
 from pgdiag.core.errors import EXIT_FINDINGS, EXIT_OK
 from pgdiag.core.findings import at_or_above
@@ -15,11 +13,14 @@ from pgdiag.scan import ScanResult
 
 
 def prepare(result: ScanResult, *, key: str, name: str | None, config: Config, store: Store | None,
-            fail_on: str | None) -> tuple[TargetRun, NewSnapshot]:
+            fail_on: str | None, fail_on_incomplete: bool = False) -> tuple[TargetRun, NewSnapshot]:
     """The run's report, compared with the target's latest stored snapshot when there is a store,
-    its exit code under `fail_on`, and the record to store once the reports are written."""
+    its exit code under `fail_on` (and, with `fail_on_incomplete`, 1 when a check did not run or ran only in
+    part), and the record to store once the reports are written."""
     record = record_of(result, key, name, config)
     comparison = compare_with_latest(store, record, config) if store is not None else None
-    report = Report(result.snapshot, result.checks.findings, result.checks.not_run, comparison)
+    report = Report(result.snapshot, result.checks.findings, result.checks.not_run, comparison,
+                    checks_ran=tuple(result.checks.ran), partial=dict(result.checks.partial))
     failing = fail_on is not None and any(at_or_above(f.severity, fail_on) for f in report.findings)
+    failing = failing or (fail_on_incomplete and report.incomplete)
     return TargetRun(key=key, name=name, report=report, exit_code=EXIT_FINDINGS if failing else EXIT_OK), record

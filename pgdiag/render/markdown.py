@@ -89,6 +89,7 @@ def _missing(report: Report) -> list[str]:
     bullets = [f"- collector `{s.name}` {s.status}: {escape(s.message or '')}"
                for s in report.snapshot.collectors if s.status != "ok"]
     bullets += [f"- check `{check}` not run: {escape(reason)}" for check, reason in report.not_run.items()]
+    bullets += [f"- check `{check}` ran only in part: {escape(reason)}" for check, reason in report.partial.items()]
     return bullets + [""] if bullets else []
 
 

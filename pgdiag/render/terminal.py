@@ -42,6 +42,8 @@ def print_report(report: Report, console: Console | None = None) -> None:
                           f"{escape(status.message or '')}")
     for check_id, reason in report.not_run.items():
         console.print(f"  [dim]check {check_id} not run: {escape(reason)}[/dim]")
+    for check_id, reason in report.partial.items():
+        console.print(f"  [yellow]partial[/yellow] check {check_id}: {escape(reason)}")
     if not report.findings:
         console.print("\n[green]No findings.[/green]")
         return
