@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, ClassVar, Iterable
+
+import pandas as pd
 
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef, QueryRef
@@ -27,6 +30,11 @@ class SlowQuery(Check):
 
     Severity is high when the statement takes at least ``high_share_percent`` % of all statement time
     or at least ``high_mean_ms`` ms per call, medium otherwise.
+
+    The figures are cumulative: the title says since when they count (the statement's entry started
+    counting, PostgreSQL 17+, else the last reset of ``pg_stat_statements``). A statement fixed since
+    then keeps its old mean until the statistics are reset; with ``--store``, the comparison with the
+    previous snapshot shows the mean before and after.
 
     **Why it matters**
 
@@ -71,12 +79,30 @@ class SlowQuery(Check):
         share_rule = (share >= settings.share_percent) & (grouped["total_exec_time"] >= settings.min_total_ms)
         fired = grouped.assign(mean_ms=mean, share=share, mean_rule=mean_rule, share_rule=share_rule)
         fired = fired[mean_rule | share_rule].sort_values("total_exec_time", ascending=False)
+        reset = _statements_reset(snapshot)
         for row in fired.reset_index().to_dict("records"):
-            yield _finding(row, settings)
+            yield _finding(row, settings, _since(row.get("stats_since"), reset))
 
 
-def _finding(row: dict[str, Any], settings: Any) -> Finding:
-    """The finding for one statement, pointing at `pgdiag explain` for its plan."""
+def _statements_reset(snapshot: Snapshot) -> datetime | None:
+    """When pg_stat_statements was last reset (pg_stat_statements_info, PostgreSQL 14+), None when unknown."""
+    info = snapshot.frame("statements_info")
+    if info.empty or "stats_reset" not in info.columns or pd.isna(info["stats_reset"].iloc[0]):
+        return None
+    return pd.Timestamp(info["stats_reset"].iloc[0]).to_pydatetime()
+
+
+def _since(entry_since: Any, reset: datetime | None) -> datetime | None:
+    """Since when a statement's cumulative figures count: its entries' own start (PostgreSQL 17+), else the
+    last reset of pg_stat_statements, else unknown (None)."""
+    if entry_since is not None and not pd.isna(entry_since):
+        return pd.Timestamp(entry_since).to_pydatetime()
+    return reset
+
+
+def _finding(row: dict[str, Any], settings: Any, since: datetime | None = None) -> Finding:
+    """The finding for one statement, pointing at `pgdiag explain` for its plan; the figures are cumulative, so
+    the title says since when they count."""
     queryids = list(row["queryids"])
     queryid = queryids[0] if queryids else None
     mean, share, total = float(row["mean_ms"]), float(row["share"]), float(row["total_exec_time"])
@@ -95,18 +121,20 @@ def _finding(row: dict[str, Any], settings: Any) -> Finding:
     return Finding(
         check=SlowQuery.id,
         severity="high" if share >= settings.high_share_percent or mean >= settings.high_mean_ms else "medium",
-        title=(f"{mean:,.1f} ms per call over {calls:,} call{'s' if calls != 1 else ''}, "
+        title=(f"{mean:,.1f} ms per call over {calls:,} call{'s' if calls != 1 else ''} "
+               f"{f'since {since:%Y-%m-%d %H:%M} UTC' if since else 'since the statistics began'}, "
                f"{share:.1f} % of statement time: {snippet}"),
         object=ObjectRef(),
         recommendation=recommendation,
         query=QueryRef(queryid=queryid, text=row["query"], calls=calls, total_ms=round(total, 3),
                        mean_ms=round(mean, 3), rows=int(row["rows"])),
         evidence={
-            "share_percent": round(share, 2), "mean_ms": round(mean, 3), "total_ms": round(total, 3),
+            "share_percent": round(share, 1), "mean_ms": round(mean, 3), "total_ms": round(total, 3),
             "calls": calls, "rows": int(row["rows"]), "shared_blks_hit": hit, "shared_blks_read": read,
             "temp_blks_written": temp_written,
             "database": row["database"] if isinstance(row["database"], str) else None,
             "rules": [name for name in ("mean", "share") if row[f"{name}_rule"]],
+            "counted_since": since.strftime("%Y-%m-%dT%H:%M:%SZ") if since else None,
             **({"queryids": queryids} if len(queryids) > 1 else {}),
         },
     )

@@ -77,6 +77,21 @@ class Finding:
         if not self.fingerprint:
             self.fingerprint = fingerprint(self.check, self.object, self.query)
 
+    def objects_summary(self, limit: int = 8) -> str | None:
+        """For a finding about many objects, "N tables: a, b, … and M more" (the first `limit` named); None otherwise.
+
+        >>> Finding("c", "low", "t", ObjectRef("s", "t1"), "r", objects=[{"schema": "s", "table": f"t{n}"}
+        ...         for n in range(1, 12)]).objects_summary(3)
+        '11 tables: s.t1, s.t2, s.t3 and 8 more'
+        """
+        if not self.objects:
+            return None
+        names = [".".join(part for part in (o.get("schema"), o.get("table"), o.get("index")) if part)
+                 for o in self.objects]
+        more = len(names) - limit
+        return (f"{len(names):,} {'indexes' if self.objects[0].get('index') else 'tables'}: "
+                f"{', '.join(names[:limit])}" + (f" and {more:,} more" if more > 0 else ""))
+
     def to_dict(self) -> dict[str, Any]:
         """The contract's finding; ``location``, ``prisma_fix`` and ``objects`` only where they apply."""
         doc: dict[str, Any] = {

@@ -60,6 +60,8 @@ def print_report(report: Report, console: Console | None = None) -> None:
                       f"[{SEVERITY_STYLES[finding.severity]}]{finding.severity}[/]")
         if finding.query is not None:
             console.print(f"   query: {escape(_one_line(finding.query.text, 160))}")
+        if finding.objects:
+            console.print(f"   on {escape(finding.objects_summary() or '')}")
         console.print(f"   {escape(finding.recommendation)}")
         if finding.fix_sql:
             console.print(f"   fix: [green]{escape(finding.fix_sql)}[/green]")

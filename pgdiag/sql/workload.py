@@ -179,9 +179,10 @@ def group_entries(snapshot: Snapshot, entries: pd.DataFrame) -> pd.DataFrame:
     ordered = entries.sort_values("total_exec_time", ascending=False, kind="stable")
     keyed = ordered.assign(path_key=ordered["username"].map(lambda u: paths[u if isinstance(u, str) else None]),
                            key=ordered["query"].map(statement_key))
+    since = {"stats_since": ("stats_since", "min")} if "stats_since" in keyed.columns else {}
     return keyed.groupby(["dbid", "key", "path_key"], dropna=False, sort=False).agg(
         query=("query", "first"), database=("database", "first"), queryids=("queryid", _distinct),
-        **{column: (column, "sum") for column in SUMMED})
+        **since, **{column: (column, "sum") for column in SUMMED})
 
 
 def _distinct(queryids: pd.Series) -> tuple[str, ...]:

@@ -63,6 +63,8 @@ def test_one_text_bound_as_int2_int4_int8_is_one_finding(saas: TestDatabase) -> 
         assert len(found) == 1, check
         assert found[0].query.calls == 12
         assert len(found[0].evidence["queryids"]) == 3
+    slow = by_check["slow_query"][0]  # cumulative figures say since when they count
+    assert slow.evidence["counted_since"] and f"since {slow.evidence['counted_since'][:10]}" in slow.title
 
 
 def test_refused_planning_makes_the_check_partial_with_the_grant(saas: TestDatabase) -> None:
