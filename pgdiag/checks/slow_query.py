@@ -110,8 +110,8 @@ def _finding(row: dict[str, Any], settings: Any, since: datetime | None = None) 
     hit, read = int(row["shared_blks_hit"]), int(row["shared_blks_read"])
     text = " ".join(row["query"].split())
     snippet = text if len(text) <= TITLE_TEXT_CHARS else text[:TITLE_TEXT_CHARS - 1] + "…"
-    recommendation = (f"Look at its plan with `pgdiag explain --queryid {queryid}`" if queryid
-                      else "Look at its plan with `pgdiag explain`")
+    recommendation = (f"Look at its plan with: pgdiag explain --queryid {queryid}" if queryid
+                      else "Look at its plan with pgdiag explain")
     hints = []
     if temp_written:
         hints.append(f"it wrote {temp_written:,} temporary blocks: a sort or hash spills to disk (work_mem)")

@@ -124,3 +124,29 @@ def test_scan_as_the_monitoring_role_is_quiet_and_can_fail_on_incomplete(saas: T
     assert "pipeline" not in done.stderr.lower() and "warning" not in done.stderr.lower(), done.stderr
     statuses = {c["id"]: c["status"] for c in json.loads(done.stdout)["checks"]}
     assert statuses["missing_index"] == "partial"
+
+
+def test_check_pages_and_reports_show_no_raw_markup(saas: TestDatabase, capsys: pytest.CaptureFixture[str]) -> None:
+    """`pgdiag checks ID` prints text, the HTML report renders the pages as HTML (``x`` → <code>), the Markdown
+    carries no reST; grouped findings name their tables and evidence keys read as words."""
+    from pgdiag.render.html import render_html
+    from pgdiag.render.markdown import render_markdown
+    from tests.cli_helpers import invoke
+
+    for check_id in ("invalid_index", "table_bloat", "large_offset"):
+        page = invoke(capsys, "checks", check_id)
+        assert page.code == 0 and "``" not in page.out and "**" not in page.out and "Problem" in page.out
+    saas.reset_statements()
+    for n in range(12):
+        saas.replay(f'UPDATE "Part{n}" SET "b" = $1 WHERE "id" = $2', [(Int4(1), Int4(1))] * 2)
+    saas.replay(TASK_BY_ID, [(Int4(1),)] * 60)
+    result = run_scan(saas)
+    report = Report(result.snapshot, result.checks.findings, result.checks.not_run,
+                    checks_ran=tuple(result.checks.ran), partial=dict(result.checks.partial))
+    html, markdown = render_html(report), render_markdown(report)
+    for rendered in (html, markdown):
+        assert "``" not in rendered.replace("```", "") and "**Problem**" not in rendered
+    assert "<h5>Problem</h5>" in html and "docs/report.md" not in html
+    assert "references without a tenant condition" in html and "UPDATE target" in html
+    assert "update_target" not in html.replace('title="', "")  # codes only in the raw key's tooltip, if at all
+    assert "12 tables" in markdown and "Part11" in markdown
