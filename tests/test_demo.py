@@ -69,3 +69,54 @@ def test_unwritable_html_path_fails_before_starting_a_server(capsys, monkeypatch
     outcome = invoke(capsys, "demo", "--html", str(tmp_path / "missing" / "x.html"))
     assert outcome.code == 2 and outcome.err.startswith("pgdiag: error: cannot write")
     assert not (tmp_path / "demo").exists()
+
+
+def test_keep_serves_the_demo_until_interrupted_and_its_next_commands_work(capsys, monkeypatch, tmp_path) -> None:
+    """``demo --keep`` prints the DSN and next commands and keeps the server while it waits; the suggested
+    ``pgdiag explain --queryid`` works against it then, and the server stops once the wait ends (Ctrl-C)."""
+    import shutil
+    import tempfile
+
+    import pgdiag.cli.demo as demo_command
+
+    # Outside pytest's temporary root: a concurrent pytest session resets that root to mode 0700, which locks
+    # the server's unprivileged user (as root) out of a data directory under it.
+    demo_dir = Path(tempfile.mkdtemp(prefix="pgdiag-demo-keep-", dir="/var/tmp"))
+
+    ran: list[tuple[int, str]] = []
+
+    def try_the_next_command() -> None:  # stands for the user, who runs the printed command before Ctrl-C
+        printed = capsys.readouterr().err
+        command = next(line.strip() for line in printed.splitlines() if "pgdiag explain -d" in line)
+        dsn, queryid = command.split("'")[1], command.rsplit(" ", 1)[1]
+        outcome = invoke(capsys, "explain", "-d", dsn, "--queryid", queryid, "--no-analyze")
+        ran.append((outcome.code, printed))
+
+    try:
+        monkeypatch.setattr(demo_command, "wait_for_interrupt", try_the_next_command)
+        monkeypatch.setenv("PGDIAG_DEMO_DIR", str(demo_dir))
+        outcome = invoke(capsys, "demo", "--keep", "--html", str(tmp_path / "demo.html"))
+        assert outcome.code == 0
+        (code, printed), = ran
+        assert code == 0 and "keeps running" in printed and "psql '" in printed
+        assert list(demo_dir.glob("*/data/postmaster.pid")) == []  # stopped after the wait
+    finally:
+        shutil.rmtree(demo_dir, ignore_errors=True)
+
+
+def test_a_root_server_user_that_cannot_be_created_is_one_clear_error() -> None:
+    """Without useradd (or the right to use it) the server user is a one-line error naming the user and the fix,
+    not an internal error."""
+    import subprocess
+
+    from pgdiag.core.errors import EXIT_USAGE, PgdiagError
+    from pgdiag.db.server import server_user
+
+    def no_useradd(user: str) -> None:
+        subprocess.run(["pgdiag-no-such-useradd", user], check=True)
+
+    with pytest.raises(PgdiagError) as raised:
+        server_user(no_useradd, "pgdiag_missing_user")
+    message = str(raised.value)
+    assert raised.value.exit_code == EXIT_USAGE and "\n" not in message
+    assert "pgdiag_missing_user" in message and "useradd -s /bin/bash pgdiag_missing_user" in message
