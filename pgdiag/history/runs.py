@@ -8,15 +8,19 @@ from pgdiag.core.errors import EXIT_FINDINGS, EXIT_OK
 from pgdiag.core.findings import at_or_above
 from pgdiag.core.report import Report, TargetRun
 from pgdiag.history.baseline import compare_with_latest, record_of
+from pgdiag.history.since import judge_since_latest
 from pgdiag.history.store import NewSnapshot, Store
 from pgdiag.scan import ScanResult
 
 
 def prepare(result: ScanResult, *, key: str, name: str | None, config: Config, store: Store | None,
             fail_on: str | None, fail_on_incomplete: bool = False) -> tuple[TargetRun, NewSnapshot]:
-    """The run's report, compared with the target's latest stored snapshot when there is a store,
+    """The run's report, compared with the target's latest stored snapshot when there is a store (slow_query
+    then judges the statements' figures since that snapshot),
     its exit code under `fail_on` (and, with `fail_on_incomplete`, 1 when a check did not run or ran only in
     part), and the record to store once the reports are written."""
+    if store is not None:
+        judge_since_latest(result, store, key, config)
     record = record_of(result, key, name, config)
     comparison = compare_with_latest(store, record, config) if store is not None else None
     report = Report(result.snapshot, result.checks.findings, result.checks.not_run, comparison,
