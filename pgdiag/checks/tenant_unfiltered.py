@@ -83,7 +83,8 @@ class TenantUnfiltered(Check):
         prisma = is_prisma_database(snapshot)
         roles = statement_roles(snapshot)
         for item in workload(snapshot).statements:
-            if item.ref.queryid in allowed or item.ref.text.strip() in allowed:
+            queryids = item.ref.queryids or (item.ref.queryid or "",)
+            if allowed.intersection(queryids) or item.ref.text.strip() in allowed:
                 continue
             leaks: dict[TableName, list[RefScope]] = {}
             for found in scope(item.statement, schema):
@@ -91,7 +92,8 @@ class TenantUnfiltered(Check):
                     leaks.setdefault((found.ref.schema, found.ref.table), []).append(found)
             for table, refs in leaks.items():
                 guard = protection(snapshot, table, schema.column, tuple(r.ref.role for r in refs))
-                yield _finding(item, table, refs, schema, guard, roles.get(item.ref.queryid or "", frozenset()), prisma)
+                ran_by = frozenset().union(*(roles.get(queryid, frozenset()) for queryid in queryids))
+                yield _finding(item, table, refs, schema, guard, ran_by, prisma)
 
 
 def _finding(item: WorkloadStatement, table: TableName, refs: list[RefScope], schema: TenantSchema,
