@@ -27,12 +27,15 @@ def demo(html_out: HtmlOption = DEFAULT_HTML, json_out: JsonOption = None,
 
     check_destinations(json_out, html_out)
 
-    def report(result: ScanResult, dsn: str) -> None:
-        _report(result, json_out, html_out)
-        if keep:
-            _keep_serving(result, dsn)
+    if not keep:  # the server stops first, then the report is written
+        _report(run_demo(on_progress=_progress), json_out, html_out)
+        return
 
-    run_demo(on_progress=_progress, while_running=report)
+    def report_and_serve(result: ScanResult, dsn: str) -> None:
+        _report(result, json_out, html_out)
+        _keep_serving(result, dsn)
+
+    run_demo(on_progress=_progress, while_running=report_and_serve)
 
 
 def _report(result: ScanResult, json_out: str | None, html_out: str | None) -> None:
