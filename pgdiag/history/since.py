@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from pgdiag.checks import registry
@@ -51,17 +52,33 @@ def since_snapshot(snapshot: Snapshot, baseline: Snapshot) -> Snapshot:
     level; entries that did not grow are left out) and ``stats_since`` set to the baseline's time."""
     now, before = snapshot.frame("statements"), baseline.frame("statements")
     summed = [c for c in SUMMED if c in now.columns]
-    if before.empty:
+    if before.empty or not set(ENTRY + summed) <= set(before.columns):
         delta = now.copy()
     else:
-        old = before[ENTRY + summed].groupby(ENTRY, dropna=False).sum().add_suffix("_before").reset_index()
-        delta = now.merge(old, on=ENTRY, how="left")
+        old = before[summed].assign(entry=_entry_keys(before)).groupby("entry").sum().add_suffix("_before")
+        delta = now.assign(entry=_entry_keys(now)).join(old, on="entry")
         for column in summed:
             delta[column] = delta[column] - delta[f"{column}_before"].fillna(0)
-        delta = delta.drop(columns=[f"{c}_before" for c in summed])
+        delta = delta.drop(columns=["entry", *(f"{c}_before" for c in summed)])
     delta = delta[delta["calls"] > 0].copy()
     delta["stats_since"] = pd.Timestamp(baseline.collected_at)
     return replace(snapshot, frames={**snapshot.frames, "statements": delta}, _derived={})
+
+
+def _entry_keys(frame: pd.DataFrame) -> pd.Series:
+    """One text key per pg_stat_statements entry (queryid, database, role, level), the same whatever types the
+    columns came back with (a stored snapshot's all-NULL queryids read back as floats)."""
+    parts = [frame[column].map(_key_part) for column in ENTRY]
+    return parts[0].str.cat(parts[1:], sep="\x1f")
+
+
+def _key_part(value: object) -> str:
+    """An entry key's part as text: numbers and booleans as integers (1.0, 1 and True alike), NULL as ""."""
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, (bool, int, float, np.bool_, np.integer, np.floating)):
+        return str(int(value))
+    return str(value)
 
 
 def _reset_after(snapshot: Snapshot, since: datetime) -> bool:
