@@ -11,7 +11,6 @@ their findings.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
 import numpy as np
 import pandas as pd
@@ -37,8 +36,7 @@ def judge_since_latest(result: ScanResult, store: Store, key: str, config: Confi
     baseline = store.latest(key)
     if baseline is None or not baseline.snapshot.ok("statements"):
         return
-    since = baseline.snapshot.collected_at
-    if _reset_after(result.snapshot, since):
+    if _reset_between(baseline.snapshot, result.snapshot):
         return
     recent = since_snapshot(result.snapshot, baseline.snapshot)
     check = registry()[CHECK]
@@ -81,9 +79,16 @@ def _key_part(value: object) -> str:
     return str(value)
 
 
-def _reset_after(snapshot: Snapshot, since: datetime) -> bool:
-    """Whether pg_stat_statements was reset after `since` (its counters then start after the baseline)."""
+def _reset_between(before: Snapshot, after: Snapshot) -> bool:
+    """Whether pg_stat_statements was reset between two snapshots (its reset time changed; counters then start
+    after the baseline). Unknown before PostgreSQL 14: the deltas then drop entries that did not grow."""
+    return _last_reset(before) != _last_reset(after)
+
+
+def _last_reset(snapshot: Snapshot) -> pd.Timestamp | None:
+    """pg_stat_statements_info.stats_reset of a snapshot, None when unknown."""
     info = snapshot.frame("statements_info")
-    if info.empty or pd.isna(info["stats_reset"].iloc[0]):
-        return False
-    return pd.Timestamp(info["stats_reset"].iloc[0]) > pd.Timestamp(since)
+    if info.empty or "stats_reset" not in info.columns or pd.isna(info["stats_reset"].iloc[0]):
+        return None
+    moment = pd.Timestamp(info["stats_reset"].iloc[0])
+    return moment.tz_localize("UTC") if moment.tzinfo is None else moment.tz_convert("UTC")
