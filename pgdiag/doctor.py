@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Iterable, Literal
 
 from pgdiag.collect.pgss import PGSS
 from pgdiag.core.snapshot import Snapshot
-from pgdiag.core.sqltext import quote_ident
+from pgdiag.core.sqltext import qualified, quote_ident
+from pgdiag.sql.workload import workload
 
 State = Literal["ok", "missing", "optional"]
 
@@ -22,8 +23,11 @@ class Prerequisite:
     fix: str | None = None
 
 
-def diagnose(snapshot: Snapshot) -> list[Prerequisite]:
-    """Every prerequisite with its state; ``missing`` ones limit what a scan can report."""
+def diagnose(snapshot: Snapshot, unreadable: Iterable[tuple[str, str]] | None = None) -> list[Prerequisite]:
+    """Every prerequisite with its state; ``missing`` ones limit what a scan can report.
+
+    `unreadable` are the (schema, table) pairs the role may not SELECT from (query ``unreadable_tables``); those
+    the workload reads are a missing prerequisite, since index advice plans those statements."""
     server = snapshot.frame("server").iloc[0] if snapshot.ok("server") else None
     database = snapshot.target.get("database")
     major = snapshot.server_version_num // 10000
@@ -70,7 +74,25 @@ def diagnose(snapshot: Snapshot) -> list[Prerequisite]:
         hypo_detail = "not installed: index advice is unvalidated"
         hypo_fix = f"install the hypopg package (Debian: apt-get install postgresql-{major}-hypopg), then CREATE EXTENSION hypopg;"
     items.append(Prerequisite("hypopg", "ok" if hypo_created else "optional", hypo_detail, hypo_fix))
+    if unreadable is not None and snapshot.ok("statements"):
+        items.append(_readable_workload(snapshot, set(unreadable), user))
     return items
+
+
+def _readable_workload(snapshot: Snapshot, unreadable: set[tuple[str, str]], user: str) -> Prerequisite:
+    """Whether the role may SELECT from every table the workload's statements read: planning a statement (index
+    advice, ``pgdiag explain``) needs it, pg_read_all_stats does not grant it."""
+    read = {(ref.schema, ref.table) for item in workload(snapshot).statements for ref in item.statement.refs
+            if ref.schema is not None}
+    denied = sorted(read & unreadable)
+    name = "SELECT on the workload's tables"
+    if not denied:
+        return Prerequisite(name, "ok", f"role {user} may read all {len(read)} tables the workload's statements read")
+    tables = [qualified(schema, table) for schema, table in denied]
+    shown = ", ".join(tables[:10]) + (f" and {len(tables) - 10} more" if len(tables) > 10 else "")
+    return Prerequisite(name, "missing", f"role {user} may not read {shown}: statements on them cannot be planned, "
+                        "so index advice for them is missing",
+                        f"GRANT SELECT ON {', '.join(tables)} TO {quote_ident(user)};")
 
 
 def _preloaded(preload: str, visible: bool, answers: bool, user: str, grantee: str) -> Prerequisite:

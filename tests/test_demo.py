@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -29,9 +32,13 @@ pytestmark = pytest.mark.skipif(embedded_installation() is None, reason="the emb
 
 
 @pytest.fixture(scope="module")
-def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A demo directory of this module's own, so the user's cached demo is left alone."""
-    return tmp_path_factory.mktemp("demo")
+def demo_dir() -> Iterator[Path]:
+    """A demo directory of this module's own, so the user's cached demo is left alone. It is outside pytest's
+    temporary root: as root the server runs as an unprivileged user, and a concurrent pytest session resets
+    that root to mode 0700, locking the user out of its data directory (pg_ctl stop then fails)."""
+    path = Path(tempfile.mkdtemp(prefix="pgdiag-test-demo-", dir="/var/tmp"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 def run_demo(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, demo_dir: Path,
@@ -73,3 +80,45 @@ def test_unwritable_html_path_fails_before_starting_a_server(capsys, monkeypatch
     outcome = invoke(capsys, "demo", "--html", str(tmp_path / "missing" / "x.html"))
     assert outcome.code == 2 and outcome.err.startswith("pgdiag: error: cannot write")
     assert not (tmp_path / "demo").exists()
+
+
+def test_keep_serves_the_demo_until_interrupted_and_its_next_commands_work(capsys, monkeypatch, demo_dir,
+                                                                            tmp_path) -> None:
+    """``demo --keep`` prints the DSN and next commands and keeps the server while it waits; the suggested
+    ``pgdiag explain --queryid`` works against it then, and the server stops once the wait ends (Ctrl-C)."""
+    import pgdiag.cli.demo as demo_command
+
+    ran: list[tuple[int, str]] = []
+
+    def try_the_next_command() -> None:  # stands for the user, who runs the printed command before Ctrl-C
+        printed = capsys.readouterr().err
+        command = next(line.strip() for line in printed.splitlines() if "pgdiag explain -d" in line)
+        dsn, queryid = command.split("'")[1], command.rsplit(" ", 1)[1]
+        outcome = invoke(capsys, "explain", "-d", dsn, "--queryid", queryid, "--no-analyze")
+        ran.append((outcome.code, printed))
+
+    monkeypatch.setattr(demo_command, "wait_for_interrupt", try_the_next_command)
+    monkeypatch.setenv("PGDIAG_DEMO_DIR", str(demo_dir))
+    outcome = invoke(capsys, "demo", "--keep", "--html", str(tmp_path / "demo.html"))
+    assert outcome.code == 0
+    (code, printed), = ran
+    assert code == 0 and "keeps running" in printed and "psql '" in printed
+    assert list(demo_dir.glob("*/data/postmaster.pid")) == []  # stopped after the wait
+
+
+def test_a_root_server_user_that_cannot_be_created_is_one_clear_error() -> None:
+    """Without useradd (or the right to use it) the server user is a one-line error naming the user and the fix,
+    not an internal error."""
+    import subprocess
+
+    from pgdiag.core.errors import EXIT_USAGE, PgdiagError
+    from pgdiag.db.server import server_user
+
+    def no_useradd(user: str) -> None:
+        subprocess.run(["pgdiag-no-such-useradd", user], check=True)
+
+    with pytest.raises(PgdiagError) as raised:
+        server_user(no_useradd, "pgdiag_missing_user")
+    message = str(raised.value)
+    assert raised.value.exit_code == EXIT_USAGE and "\n" not in message
+    assert "pgdiag_missing_user" in message and "useradd -s /bin/bash pgdiag_missing_user" in message

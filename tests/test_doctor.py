@@ -74,3 +74,20 @@ def test_grant_fix_quotes_a_role_name_that_needs_it(capsys, db: TestDatabase) ->
     db.execute(fix)  # the fix runs as written
     assert lines(invoke(capsys, "doctor", "-d", db.dsn.replace("user=postgres", "user=App-User")).out)[
         "statistics privilege"].startswith("ok")
+
+
+def test_a_monitoring_role_that_cannot_read_a_table_the_workload_reads_is_flagged(capsys, db: TestDatabase) -> None:
+    """pg_read_all_stats shows the statement but does not let the role plan it: doctor names the table and the
+    GRANT; once granted, the prerequisite is ok."""
+    db.execute("DROP TABLE IF EXISTS doctor_secret", "CREATE TABLE doctor_secret (id int PRIMARY KEY, v int)",
+               "DROP ROLE IF EXISTS doctor_monitor", "CREATE ROLE doctor_monitor LOGIN",
+               "GRANT pg_read_all_stats TO doctor_monitor")
+    db.replay("SELECT v FROM doctor_secret WHERE id = $1", [(1,), (2,)])
+    dsn = db.dsn.replace("user=postgres", "user=doctor_monitor")
+    outcome = invoke(capsys, "doctor", "-d", dsn)
+    seen = lines(outcome.out)
+    assert seen["SELECT on the workload's tables"].startswith("missing role doctor_monitor may not read public.doctor_secret")
+    assert "GRANT SELECT ON public.doctor_secret TO doctor_monitor;" in " ".join(outcome.out.split())
+    assert outcome.code == 1
+    db.execute("GRANT SELECT ON doctor_secret TO doctor_monitor")
+    assert lines(invoke(capsys, "doctor", "-d", dsn).out)["SELECT on the workload's tables"].startswith("ok")

@@ -29,6 +29,8 @@ def test_wheel_carries_queries_and_templates(wheel: Path) -> None:
     assert templates, "report_templates/ is empty"
     for template in templates:
         assert f"pgdiag/report_templates/{template.name}" in names
+    for doc in (ROOT / "docs").glob("*"):  # the documentation a report or an error message names ships too
+        assert f"pgdiag/docs/{doc.name}" in names
 
 
 def test_wheel_carries_the_postgres_version_table(wheel: Path) -> None:

@@ -38,7 +38,7 @@ def test_every_check_has_a_gain_rule() -> None:
     (finding("unused_index", evidence={"index_bytes": 250_000}), "space", 250_000, 0.25),
     (finding("duplicate_index", evidence={"index_bytes": 8192}), "space", 8192, 0.008192),
     (finding("table_bloat", evidence={"estimated_waste_bytes": 3_000_000}), "space", 3_000_000, 1.0),
-    (finding("tenant_unfiltered", query=query("1", rows=500)), "rows", 500, 0.05),
+    (finding("tenant_unfiltered", query=query("1", rows=500)), "rows", 50, 0.005),  # per call: 500 rows / 10 calls
     (finding("tenant_index_missing", evidence={"rows": 2500}), "rows", 2500, 0.25),
     (finding("missing_fk_index", evidence={"child_rows": 100}), "rows", 100, 0.01),
     (finding("sequence_exhaustion", evidence={"used_percent": 79.2}), "range", 79.2, 0.792),

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
+from pgdiag.checks._support.grouping import group_findings, with_queryids
 from pgdiag.checks.base import Check, NotApplicable
 from pgdiag.config.model import Config
 from pgdiag.core.crashlog import write_crash_log
@@ -27,18 +28,23 @@ def registry() -> dict[str, type[Check]]:
 
 @dataclass
 class CheckRun:
-    """The findings of a run, worst first, and the checks that could not run with why."""
+    """The findings of a run, worst first; the checks that ran (in catalogue order), those of them that ran only in
+    part (`partial`, with why and the fix) and the checks that could not run with why."""
 
     findings: list[Finding] = field(default_factory=list)
     not_run: dict[str, str] = field(default_factory=dict)
     tenancy: Tenancy | None = None
+    ran: list[str] = field(default_factory=list)
+    partial: dict[str, str] = field(default_factory=dict)
 
 
 def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planner | None = None) -> CheckRun:
     """Run every enabled check whose collectors succeeded; sort findings worst first, stable within a check.
 
-    A check that fails (the database refuses its what-if costing, or a bug in pgdiag) is listed in
-    `CheckRun.not_run` with why, and the others still report.
+    A check that fails (a database error, or a bug in pgdiag) is listed in `CheckRun.not_run` with why, and the
+    others still report. A check whose what-if costing the database refused on some tables (permission denied)
+    ran in part: it is listed in `CheckRun.partial` with the tables and the GRANT that fixes it. Findings of one
+    statement shape are then grouped (`group_findings`).
 
     `planner` gives checks what-if costing on the live database; without it (a stored snapshot)
     they fall back to estimates.
@@ -53,12 +59,21 @@ def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planne
             result.not_run[check_id] = f"needs collector(s) {', '.join(missing)}"
             continue
         settings = check_class.settings(config.overrides(check_id))
+        refusals_before = len(planner.refusals) if planner is not None else 0
         try:
             result.findings.extend(check_class(planner).run(snapshot, settings))
         except NotApplicable as reason:
             result.not_run[check_id] = str(reason)
+            continue
         except Exception as exc:  # one check's failure must not cost the report every other check's findings
             result.not_run[check_id] = _failure(exc)
+            continue
+        result.ran.append(check_id)
+        denied = {relation: planner.denied[relation]
+                  for relation in planner.refusals[refusals_before:]} if planner is not None else {}
+        if denied:
+            result.partial[check_id] = _refused(denied)
+    result.findings = group_findings(with_queryids(result.findings, snapshot))
     result.findings.sort(key=lambda f: severity_rank(f.severity))
     return result
 
@@ -70,6 +85,12 @@ def _tenancy(snapshot: Snapshot, config: Config) -> Tenancy:
         return tenancy(snapshot, config.tenancy)
     column = config.tenancy.tenant_column
     return Tenancy(column, "configured" if column else "none")
+
+
+def _refused(denied: dict[str, str]) -> str:
+    """Why a check ran only in part: the relations the database would not plan on, and the GRANTs."""
+    return (f"the database refused to plan statements on {', '.join(denied)} (permission denied), so no index "
+            f"advice or what-if costing for them; fix: {' '.join(denied.values())}")
 
 
 def _failure(exc: Exception) -> str:

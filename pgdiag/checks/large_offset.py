@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
 from pgdiag.advice.access import table_accesses
@@ -32,8 +33,10 @@ class LargeOffset(Check):
     already serves its filter and order (otherwise ``missing_index`` explains the work), and yet
     each call touches many more rows than it returns. Rows touched per call are estimated from
     the shared buffers per call (hit or read, less an index descent) and the rows per heap page,
-    weighted by the sort column's physical correlation as PostgreSQL's cost model does. Findings
-    with a visible constant are medium; inferred ones are low and say they are inferred.
+    weighted by the sort column's physical correlation as PostgreSQL's cost model does; the figure is
+    never more than the table's rows (an estimate above that is cut to it, and says so), and the
+    finding states what it rests on. Findings with a visible constant are medium; inferred ones are
+    low and say they are inferred.
 
     **Why it matters**
 
@@ -70,14 +73,29 @@ class LargeOffset(Check):
                 continue
             if offset.param is None:
                 continue
-            skipped = _inferred_offset(snapshot, item, tenant_column(snapshot, settings.tenancy.tenant_column))
-            if skipped is not None and skipped >= settings.min_offset:
-                yield _finding(item, skipped, inferred=True, prisma=prisma)
+            inferred = _inferred_offset(snapshot, item, tenant_column(snapshot, settings.tenancy.tenant_column))
+            if inferred is not None and inferred.rows >= settings.min_offset:
+                yield _finding(item, inferred.rows, inferred=True, prisma=prisma, basis=inferred)
 
 
-def _inferred_offset(snapshot: Snapshot, item: WorkloadStatement, tenant: str | None) -> int | None:
+@dataclass(frozen=True)
+class InferredOffset:
+    """Rows skipped per call as inferred, and what the figure rests on: buffers touched per call, rows per heap
+    block read (from rows per page and the sort column's correlation), the table's rows, and whether the
+    estimate was larger than the table and so cut to it."""
+
+    rows: int
+    buffers_per_call: float
+    rows_per_block: float
+    table_rows: int
+    capped: bool
+
+
+def _inferred_offset(snapshot: Snapshot, item: WorkloadStatement, tenant: str | None) -> InferredOffset | None:
     """Rows skipped per call, estimated from buffers per call, for an ordered statement whose access
-    an existing index already serves; None when the statement does not qualify."""
+    an existing index already serves; None when the statement does not qualify. A call cannot skip more rows
+    than the table holds: a larger estimate (index pages counted as heap pages, rows visited twice) is cut to
+    the table's rows less those returned."""
     top = outer_block(item.statement)
     ordered = [a for a in table_accesses(item) if a.order_by and top.order_by]
     if len(ordered) != 1:
@@ -94,17 +112,25 @@ def _inferred_offset(snapshot: Snapshot, item: WorkloadStatement, tenant: str | 
     correlation = column.correlation if column is not None and column.correlation is not None else 0.0
     rows_per_block = 1.0 + (table.rows_per_page - 1.0) * correlation ** 2
     touched = max(item.ref.blocks_per_call - INDEX_DESCENT_BLOCKS, 0.0) * rows_per_block
-    return int(max(touched - item.ref.rows_per_call, 0.0))
+    table_rows = max(int(table.reltuples), 0)
+    estimate = int(max(touched - item.ref.rows_per_call, 0.0))
+    ceiling = int(max(table_rows - item.ref.rows_per_call, 0.0))
+    return InferredOffset(min(estimate, ceiling), item.ref.blocks_per_call, rows_per_block, table_rows,
+                          capped=estimate > ceiling)
 
 
-def _finding(item: WorkloadStatement, offset: int, inferred: bool, prisma: bool) -> Finding:
-    """The finding for one deep-OFFSET statement."""
+def _finding(item: WorkloadStatement, offset: int, inferred: bool, prisma: bool,
+             basis: InferredOffset | None = None) -> Finding:
+    """The finding for one deep-OFFSET statement; an inferred one says what its figure rests on."""
     ref = item.ref
     first = item.statement.refs[0]
     table = qualified(first.schema, first.table)
-    how = (f"about {offset:,} rows skipped per call on average (inferred: {ref.blocks_per_call:,.0f} buffers "
-           f"touched per call to return {ref.rows_per_call:,.1f} rows through an index that serves the order)"
-           if inferred else f"OFFSET {offset:,}")
+    how = f"OFFSET {offset:,}"
+    if basis is not None:
+        how = (f"about {offset:,} rows skipped per call on average, inferred: {ref.blocks_per_call:,.0f} buffers "
+               f"touched per call × about {basis.rows_per_block:,.0f} rows per block, to return "
+               f"{ref.rows_per_call:,.1f} rows through an index that serves the order; the table holds about "
+               f"{basis.table_rows:,} rows" + (", so the estimate was cut to that" if basis.capped else ""))
     recommendation = (f"Replace OFFSET pagination on {table} by keyset pagination (WHERE (sort key, id) > "
                       "(last seen) ORDER BY sort key, id LIMIT n): each page then costs the same.")
     if prisma:
@@ -118,6 +144,8 @@ def _finding(item: WorkloadStatement, offset: int, inferred: bool, prisma: bool)
         query=query_ref(ref),
         evidence={"offset": offset, "inferred": inferred, "blocks_per_call": round(ref.blocks_per_call, 1),
                   "rows_per_call": round(ref.rows_per_call, 2), "calls": ref.calls,
-                  "total_ms": round(ref.total_ms, 3), "detail": how},
+                  "total_ms": round(ref.total_ms, 3), "detail": how,
+                  **({"table_rows": basis.table_rows, "rows_per_block": round(basis.rows_per_block, 1),
+                      "capped_at_table_rows": basis.capped} if basis is not None else {})},
         recommendation=recommendation,
     )

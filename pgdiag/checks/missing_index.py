@@ -58,7 +58,7 @@ class MissingIndex(Check):
 
     Create the index with ``CREATE INDEX CONCURRENTLY`` (it does not block writes), and declare
     it in the ORM schema (Prisma ``@@index([...])``) so the next migration keeps it. Without
-    hypopg, install it (Debian/Ubuntu: ``apt install postgresql-NN-hypopg``, then
+    hypopg, install it (Debian/Ubuntu: ``apt install postgresql-NN-hypopg`` for server major NN, then
     ``CREATE EXTENSION hypopg;``) to have the advice proven by the planner before you build.
     """
 
@@ -84,7 +84,8 @@ class MissingIndex(Check):
         prisma = is_prisma_database(snapshot)
         for proof in sorted(advised, key=lambda p: -sum(c.statement.total_ms for c in p.helped(settings.min_factor))):
             yield _finding(proof, proof.helped(settings.min_factor), load, settings, prisma,
-                           (proof.candidate.schema, proof.candidate.table) not in partitioned)
+                           (proof.candidate.schema, proof.candidate.table) not in partitioned,
+                           snapshot.server_version_num // 10000)
 
     def _candidates(self, snapshot: Snapshot, load: Workload, tenant: str | None) -> list[Candidate]:
         """One candidate per table access of every statement (`tenant` column leading), minus those an index
@@ -131,8 +132,9 @@ class MissingIndex(Check):
 
 
 def _finding(proof: Proof, helped: list[StatementCost], load: Workload, settings: Any,
-             prisma: bool, concurrently: bool) -> Finding:
-    """The finding for one advised index: the fix, the statements it helps, their costs."""
+             prisma: bool, concurrently: bool, major: int = 0) -> Finding:
+    """The finding for one advised index: the fix, the statements it helps, their costs; `major` (the server's
+    major version) names the hypopg package to install."""
     candidate = proof.candidate
     table = qualified(candidate.schema, candidate.table)
     helped = sorted(helped, key=lambda c: -c.statement.total_ms)
@@ -150,7 +152,7 @@ def _finding(proof: Proof, helped: list[StatementCost], load: Workload, settings
               f"{top.cost_before:,.0f} to {top.cost_after:,.0f} with a hypothetical index (hypopg)"
               if proof.validated else
               f"estimated from table statistics, the cost falls from {top.cost_before:,.0f} to "
-              f"{top.cost_after:,.0f}; install hypopg in this database (apt install postgresql-NN-hypopg, "
+              f"{top.cost_after:,.0f}; install hypopg in this database (apt install postgresql-{major or 'NN'}-hypopg, "
               "CREATE EXTENSION hypopg;) and pgdiag proves it with the planner")
     recommendation = (f"Create an index on {table} ({columns}): it serves {len(helped)} statement(s) taking "
                       f"{total_ms:,.0f} ms ({share:.0f} % of statement time); {proven}.")

@@ -149,7 +149,7 @@ def _finding(row: dict[str, Any], settings: Any) -> Finding:
             "sequence": sequence, "data_type": row["data_type"], "last_value": int(row["last_value"]),
             "min_value": int(row["min_value"]), "max_value": int(row["max_value"]),
             "increment": int(row["increment"]), "capacity": _capacity(row),
-            "used_percent": round(used, 2), "limited_by": limited_by,
+            "used_percent": round(used, 1), "limited_by": limited_by,
             "column_type": row["column_type"] if isinstance(row["column_type"], str) else None,
             "ownership": row["ownership"] if isinstance(row["ownership"], str) else None,
         },

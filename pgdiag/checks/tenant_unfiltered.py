@@ -88,9 +88,10 @@ class TenantUnfiltered(Check):
         prisma = is_prisma_database(snapshot)
         roles = statement_roles(snapshot)
         for item in workload(snapshot).statements:
-            if item.ref.queryid in allowed or item.ref.text.strip() in allowed:
+            queryids = item.ref.queryids or (item.ref.queryid or "",)
+            if allowed.intersection(queryids) or item.ref.text.strip() in allowed:
                 continue
-            ran_by = roles.get(item.ref.queryid or "", frozenset())
+            ran_by = frozenset().union(*(roles.get(queryid, frozenset()) for queryid in queryids))
             if ran_by and ran_by <= ignored:
                 continue
             leaks: dict[TableName, list[RefScope]] = {}

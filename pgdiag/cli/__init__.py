@@ -7,6 +7,7 @@ Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 usage, connection or i
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 from typer._click import exceptions as click_exceptions
@@ -30,6 +31,23 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _print_version(wanted: bool) -> None:
+    """``--version``: print the program's name and version and stop."""
+    if wanted:
+        from pgdiag import __version__
+
+        typer.echo(f"pgdiag {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print pgdiag's version and exit.")] = False) -> None:
+    """PostgreSQL performance diagnostics: what is slow, what is missing, what leaks across tenants."""
+
+
 app.command("scan")(scan.scan)
 app.command("explain")(explain.explain)
 app.command("doctor")(doctor.doctor)

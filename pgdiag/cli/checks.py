@@ -18,6 +18,7 @@ def checks(check_id: Annotated[Optional[str], typer.Argument(help="Print this ch
     from pgdiag.core.errors import PgdiagError
     from pgdiag.explain.insights import registry as plan_insights
     from pgdiag.lint.rules import registry as migration_rules
+    from pgdiag.render.check_docs import inline_text, page_text
 
     catalogue, insights, rules = registry(), plan_insights(), migration_rules()
     console = Console()
@@ -26,11 +27,12 @@ def checks(check_id: Annotated[Optional[str], typer.Argument(help="Print this ch
         if documented is None:
             raise PgdiagError(f"unknown check {check_id!r}; `pgdiag checks` lists them")
         console.print(f"[bold]{check_id}[/bold]\n", markup=True)
-        console.print(documented.documentation(), markup=False, highlight=False)
+        for style, line in page_text(documented.documentation()):
+            console.print(line, style=style or None, markup=False, highlight=False)
         return
     table = Table("check", "what it finds", box=None)
     for cid, check_class in catalogue.items():
-        table.add_row(cid, check_class.summary())
+        table.add_row(cid, inline_text(check_class.summary()))
     console.print(table)
     insight_table = Table("plan insight (pgdiag explain)", "what it finds", box=None)
     for iid, insight_class in insights.items():
@@ -38,5 +40,5 @@ def checks(check_id: Annotated[Optional[str], typer.Argument(help="Print this ch
     console.print(insight_table)
     rule_table = Table("migration rule (pgdiag lint-migrations)", "what it flags", box=None)
     for rid, rule_class in rules.items():
-        rule_table.add_row(rid, rule_class.summary())
+        rule_table.add_row(rid, inline_text(rule_class.summary()))
     console.print(rule_table)

@@ -24,16 +24,20 @@ def doctor(
     from rich.markup import escape
 
     from pgdiag.collect import collect
+    from pgdiag.db import queries
     from pgdiag.db.dsn import resolve
     from pgdiag.db.session import connect
     from pgdiag.doctor import diagnose
 
     target = resolve(dsn)
     with connect(target, limits(statement_timeout, lock_timeout, connect_timeout)) as conn:
-        snapshot = collect(conn, target.display, only=("server", "settings", "extensions", "statements_info"))
+        snapshot = collect(conn, target.display, only=("server", "settings", "extensions", "statements_info",
+                                                       "statements", "columns"))
+        unreadable = [(schema, table) for schema, table, _ in
+                      conn.execute(queries.get("unreadable_tables", conn.info.server_version)).fetchall()]
     console = Console(highlight=False)
     console.print(f"pgdiag doctor for {escape(target.display)} (PostgreSQL {snapshot.target['server_version']})")
-    items = diagnose(snapshot)
+    items = diagnose(snapshot, unreadable)
     for item in items:
         mark = {"ok": "[green]ok[/green]     ", "missing": "[red]missing[/red]", "optional": "[yellow]optional[/yellow]"}
         console.print(f"  {mark[item.state]} {escape(item.name)}: {escape(item.detail)}")

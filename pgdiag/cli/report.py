@@ -34,4 +34,4 @@ def report(
         comparison = compare_with_previous(opened, stored, config)
         display = opened.display
     emit(Report(stored.snapshot, reported_findings(stored.findings, comparison), stored.not_run, comparison,
-                history_store=display), json_out, html_out)
+                history_store=display, checks_ran=stored.checks_ran), json_out, html_out)

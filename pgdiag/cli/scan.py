@@ -48,6 +48,9 @@ def scan(
     markdown_out: MarkdownOption = None,
     fail_on: Annotated[Optional[Severity], typer.Option(
         "--fail-on", help="Exit 1 when any finding is at or above this severity.", case_sensitive=False)] = None,
+    fail_on_incomplete: Annotated[bool, typer.Option(
+        "--fail-on-incomplete", help="Also exit 1 when a check did not run or ran only in part (the JSON's checks "
+        "say which and why).")] = False,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="pgdiag.toml with thresholds.",
                                                         metavar="FILE")] = None,
     all_databases: Annotated[bool, typer.Option(
@@ -115,7 +118,8 @@ def scan(
                                   on_progress=on_progress, side=side,
                                   plans=plans_wanted(config, history_store is not None))
                 run, record = prepare(result, key=target_key(target), name=None, config=config, store=history_store,
-                                      fail_on=fail_on.value if fail_on else None)
+                                      fail_on=fail_on.value if fail_on else None,
+                                      fail_on_incomplete=fail_on_incomplete)
                 on_progress("report")
                 write_reports(run.report, json_out, html_out, markdown_out)
             if terminal_wanted(json_out, markdown_out, quiet):

@@ -67,6 +67,9 @@ class Finding:
     location: dict[str, Any] | None = None
     prisma_fix: str | None = None
     fingerprint: str = field(default="")
+    objects: list[dict[str, Any]] | None = None
+    """The same issue on many objects (one statement shape on many tables): each object with its queryid and
+    the fingerprint its own finding would have had; None for a finding about one object."""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -74,8 +77,23 @@ class Finding:
         if not self.fingerprint:
             self.fingerprint = fingerprint(self.check, self.object, self.query)
 
+    def objects_summary(self, limit: int = 8) -> str | None:
+        """For a finding about many objects, "N tables: a, b, … and M more" (the first `limit` named); None otherwise.
+
+        >>> Finding("c", "low", "t", ObjectRef("s", "t1"), "r", objects=[{"schema": "s", "table": f"t{n}"}
+        ...         for n in range(1, 12)]).objects_summary(3)
+        '11 tables: s.t1, s.t2, s.t3 and 8 more'
+        """
+        if not self.objects:
+            return None
+        names = [".".join(part for part in (o.get("schema"), o.get("table"), o.get("index")) if part)
+                 for o in self.objects]
+        more = len(names) - limit
+        return (f"{len(names):,} {'indexes' if self.objects[0].get('index') else 'tables'}: "
+                f"{', '.join(names[:limit])}" + (f" and {more:,} more" if more > 0 else ""))
+
     def to_dict(self) -> dict[str, Any]:
-        """The contract's finding; ``location`` and ``prisma_fix`` only where they apply."""
+        """The contract's finding; ``location``, ``prisma_fix`` and ``objects`` only where they apply."""
         doc: dict[str, Any] = {
             "check": self.check, "severity": self.severity, "title": self.title,
             "object": self.object.to_dict(),
@@ -87,6 +105,8 @@ class Finding:
             doc["location"] = self.location
         if self.prisma_fix is not None:
             doc["prisma_fix"] = self.prisma_fix
+        if self.objects is not None:
+            doc["objects"] = self.objects
         return doc
 
     @classmethod
@@ -100,7 +120,7 @@ class Finding:
             recommendation=doc["recommendation"],
             query=QueryRef(**query) if query is not None else None,
             evidence=doc.get("evidence"), fix_sql=doc.get("fix_sql"), location=doc.get("location"),
-            prisma_fix=doc.get("prisma_fix"), fingerprint=doc["fingerprint"],
+            prisma_fix=doc.get("prisma_fix"), fingerprint=doc["fingerprint"], objects=doc.get("objects"),
         )
 
 

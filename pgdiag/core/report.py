@@ -43,6 +43,21 @@ class Report:
     history_store: str | None = None
     """The history store the report's snapshot is kept in (its display, no password), when there is one: the
     statement listing then shows how to follow each statement across the stored snapshots."""
+    checks_ran: tuple[str, ...] = ()
+    partial: dict[str, str] = field(default_factory=dict)
+    """Checks of `checks_ran` that ran only in part, with why and the fix."""
+
+    def check_statuses(self) -> list[dict[str, Any]]:
+        """The contract's ``checks``: each check that ran ("ran", or "partial" with why) and each that did not
+        ("not_run" with why), in that order."""
+        ran = [{"id": check, "status": "partial" if check in self.partial else "ran",
+                "reason": self.partial.get(check)} for check in self.checks_ran]
+        return ran + [{"id": check, "status": "not_run", "reason": reason} for check, reason in self.not_run.items()]
+
+    @property
+    def incomplete(self) -> bool:
+        """Whether a check did not run or ran only in part (``--fail-on-incomplete`` fails the run then)."""
+        return bool(self.not_run or self.partial)
 
     def severity_counts(self) -> dict[str, int]:
         """Number of findings per severity, every severity present, worst first."""
@@ -50,13 +65,14 @@ class Report:
         return {severity: counts.get(severity, 0) for severity in SEVERITIES}
 
     def document(self) -> dict[str, Any]:
-        """The stable JSON document: tool, target, collected_at, collectors, findings, the tenant column used
-        (``tenancy``, when the scan decided one), and with a store, the comparison with the baseline snapshot."""
+        """The stable JSON document: tool, target, collected_at, collectors, checks, findings, the tenant column
+        used (``tenancy``, when the scan decided one), and with a store, the comparison with the baseline snapshot."""
         doc = {
             "tool": {"name": "pgdiag", "version": __version__},
             "target": dict(self.snapshot.target),
             "collected_at": self.snapshot.collected_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
             "collectors": [c.to_dict() for c in self.snapshot.collectors],
+            "checks": self.check_statuses(),
             "findings": [f.to_dict() for f in self.findings],
         }
         if self.tenancy is not None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import unquote, unquote_plus
 
 from pgdiag.core.errors import ConnectError
@@ -35,6 +35,9 @@ class Target:
     conninfo: str
     search_path: str | None = None
     secrets: tuple[str, ...] = field(default=(), repr=False)
+    defaulted: bool = False
+    """True when no connection string was given (no -d, PGDIAG_DSN or DATABASE_URL): libpq's PG* variables and
+    defaults chose the server, so a failure to connect says where a connection string can be given."""
 
     @property
     def display(self) -> str:
@@ -50,7 +53,9 @@ def resolve(dsn: str | None, environ: dict[str, str] | None = None) -> Target:
     """Build the `Target` from the flag value or, failing that, the environment."""
     env = os.environ if environ is None else environ
     raw = dsn or env.get("PGDIAG_DSN") or env.get("DATABASE_URL") or ""
-    return parse(raw)
+    if raw.strip():
+        return parse(raw)
+    return replace(parse(""), defaulted=True)
 
 
 def parse(raw: str) -> Target:
@@ -149,5 +154,8 @@ def _longest_first(secrets: list[str]) -> tuple[str, ...]:
 
 
 def as_url_error(target: Target, reason: str) -> ConnectError:
-    """A `ConnectError` naming the redacted target and the server's reason."""
-    return ConnectError(f"cannot connect to {target.display}: {target.redact(reason)}")
+    """A `ConnectError` naming the redacted target and the server's reason, and, when no connection string was
+    given, every place one can be."""
+    hint = (" (no connection string given: pass -d/--dsn URL, or set PGDIAG_DSN or DATABASE_URL; without them "
+            "libpq's PGHOST, PGPORT, PGUSER, PGDATABASE and defaults are used)") if target.defaulted else ""
+    return ConnectError(f"cannot connect to {target.display}: {target.redact(reason)}{hint}")

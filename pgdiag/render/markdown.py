@@ -26,6 +26,7 @@ from pgdiag.render.health_facts import health_facts
 TOP_FINDINGS = 10
 TABLE_ROWS = 25
 STATEMENT_CHARS = 2000
+MARKDOWN_OBJECTS = 100  # objects of a grouped finding named in Markdown (a pull-request comment stays readable)
 TABLE_GROWTH_ROWS = 5
 # What can start markup mid-line: code, emphasis, links and images (through "["), table cells, strikethrough.
 _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
@@ -98,12 +99,15 @@ def _missing(report: Report) -> list[str]:
     bullets += [f"- check `{check}` not run: {escape(reason)}" for check, reason in report.not_run.items()]
     if report.tenancy is not None:
         bullets.append(f"- tenancy: {escape(report.tenancy.describe())}")
+    bullets += [f"- check `{check}` ran only in part: {escape(reason)}" for check, reason in report.partial.items()]
     return bullets + [""] if bullets else []
 
 
 def _finding(number: int, finding: Finding) -> list[str]:
     """A finding's heading, recommendation, fix and statement."""
     lines = [f"#### {number}. {escape(finding.title)} ({finding.severity})", "", escape(finding.recommendation), ""]
+    if finding.objects:
+        lines += [f"On {escape(finding.objects_summary(limit=MARKDOWN_OBJECTS) or '')}", ""]
     if finding.prisma_fix:
         lines += ["In schema.prisma:", "", *fenced(finding.prisma_fix, "prisma"), ""]
     if finding.fix_sql:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
+from markupsafe import Markup
 
 from pgdiag.checks import registry
 from pgdiag.core.findings import SEVERITIES, Finding, severity_rank
@@ -22,6 +23,7 @@ from pgdiag.render.actions import Action, Wholes, top_actions
 from pgdiag.render.charts import TOP_BARS, BarChart, Item, bar_chart
 from pgdiag.render.health_facts import HealthFacts, health_facts
 from pgdiag.render.plan_changes import PlanChangeView, plan_change_views
+from pgdiag.render.check_docs import inline_html, page_html
 from pgdiag.render.listings import (
     Listing,
     growth_by_table,
@@ -63,6 +65,8 @@ class FindingGroup:
     counts: dict[str, int]
     findings: list[dict[str, Any]]
     left_out: int
+    page: Markup | None = None
+    """The check's documentation page as HTML (pgdiag.render.check_docs), None for ids outside the catalogue."""
 
     @property
     def worst(self) -> str:
@@ -186,8 +190,10 @@ def finding_groups(findings: list[Finding], keep: set[str] = frozenset()) -> lis
     for check, items in by_check.items():
         shown = [f for n, f in enumerate(items) if n < FINDINGS_PER_CHECK or f.fingerprint in keep]
         counts = {severity: sum(f.severity == severity for f in items) for severity in SEVERITIES}
-        summary = checks[check].summary() if check in checks else None
-        groups.append(FindingGroup(check, summary, counts, [f.to_dict() for f in shown], len(items) - len(shown)))
+        summary = inline_html(checks[check].summary()) if check in checks else None
+        page = page_html(checks[check].documentation()) if check in checks else None
+        groups.append(FindingGroup(check, summary, counts, [f.to_dict() for f in shown], len(items) - len(shown),
+                                   page))
     groups.sort(key=lambda g: (severity_rank(g.worst), -sum(g.counts.values()), g.check))
     return groups
 

@@ -54,6 +54,8 @@ def print_report(report: Report, console: Console | None = None, per_check: int 
         console.print(f"  [dim]check {check_id} not run: {escape(reason)}[/dim]")
     if report.tenancy is not None:
         console.print(f"  tenancy: {escape(report.tenancy.describe())}")
+    for check_id, reason in report.partial.items():
+        console.print(f"  [yellow]partial[/yellow] check {check_id}: {escape(reason)}")
     if not report.findings:
         console.print("\n[green]No findings.[/green]")
         return
@@ -64,6 +66,8 @@ def print_report(report: Report, console: Console | None = None, per_check: int 
                       f"[{SEVERITY_STYLES[finding.severity]}]{finding.severity}[/]")
         if finding.query is not None:
             console.print(f"   query: {escape(_one_line(finding.query.text, 160))}")
+        if finding.objects:
+            console.print(f"   on {escape(finding.objects_summary() or '')}")
         console.print(f"   {escape(finding.recommendation)}")
         if finding.fix_sql:
             console.print(f"   fix: [green]{escape(finding.fix_sql)}[/green]")

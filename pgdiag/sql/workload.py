@@ -1,8 +1,10 @@
 """The workload: the connected database's top-level statements from pg_stat_statements, each parsed once.
 
 Checks that reason about statements (index advice, N+1, pagination, tenant isolation) share
-this one parse through `Snapshot.derived`. Entries of several roles for the same statement are
-counted together; statements pgdiag may not see the text of, utility statements and texts the
+this one parse through `Snapshot.derived`. Entries with the same text (whitespace aside), database and
+resolved search_path are one statement, whatever their queryids: psycopg binds 5 as int2 and 5e9 as int8,
+so one text gets a queryid per parameter type (and one per role). Their calls, time and rows are summed
+and every queryid is kept; statements pgdiag may not see the text of, utility statements and texts the
 parser rejects are left out (the statements collector's status says how many).
 """
 
@@ -34,6 +36,8 @@ class StatementRef:
     total_ms: float
     rows: int
     blocks: int
+    queryids: tuple[str, ...] = ()
+    """Every pg_stat_statements queryid counted in this statement, the one in `queryid` first."""
 
     @property
     def mean_ms(self) -> float:
@@ -150,6 +154,40 @@ def column_index(snapshot: Snapshot) -> ColumnIndex:
     return snapshot.derived("column_index", lambda s: ColumnIndex(s.frame("columns")))
 
 
+def statement_key(text: str) -> str:
+    """The text two entries must share to be one statement: pg_stat_statements' normalised text with runs of
+    whitespace made one space.
+
+    >>> statement_key("SELECT a\\n  FROM t WHERE id = $1")
+    'SELECT a FROM t WHERE id = $1'
+    """
+    return " ".join(text.split())
+
+
+def group_entries(snapshot: Snapshot, entries: pd.DataFrame) -> pd.DataFrame:
+    """`entries` (visible pg_stat_statements rows) grouped into statements: one row per database, statement text
+    and search_path resolved for the role that ran it, with the first text and database, `queryids` (every
+    queryid, the busiest first, as a tuple) and the `SUMMED` columns summed; index (dbid, key, path_key)."""
+    # "$user" in the path is the role that ran the statement, so the same text may read different tables for
+    # different roles: group by the resolved path too.
+    paths: dict[str | None, str] = {}
+    for user in entries["username"].unique():
+        user = user if isinstance(user, str) else None
+        paths[user] = "\x1f".join(search_path(snapshot, user))
+    ordered = entries.sort_values("total_exec_time", ascending=False, kind="stable")
+    keyed = ordered.assign(path_key=ordered["username"].map(lambda u: paths[u if isinstance(u, str) else None]),
+                           key=ordered["query"].map(statement_key))
+    since = {"stats_since": ("stats_since", "min")} if "stats_since" in keyed.columns else {}
+    return keyed.groupby(["dbid", "key", "path_key"], dropna=False, sort=False).agg(
+        query=("query", "first"), database=("database", "first"), queryids=("queryid", _distinct),
+        **since, **{column: (column, "sum") for column in SUMMED})
+
+
+def _distinct(queryids: pd.Series) -> tuple[str, ...]:
+    """The distinct queryids of one statement's entries, in order."""
+    return tuple(dict.fromkeys(str(q) for q in queryids if not pd.isna(q)))
+
+
 def _build(snapshot: Snapshot) -> Workload:
     """Group the connected database's top-level entries by statement and parse each text."""
     frame = snapshot.frame("statements")
@@ -158,29 +196,22 @@ def _build(snapshot: Snapshot) -> Workload:
     top = frame[frame["toplevel"].astype(bool) & (frame["database"] == snapshot.target.get("database"))]
     total_ms = float(top["total_exec_time"].sum())
     visible = top[top["query"].notna() & (top["query"] != HIDDEN_TEXT)]
-    # "$user" in the path is the role that ran the statement, so the same text (one queryid on PostgreSQL
-    # 18, which hashes names) may read different tables for different roles: group by the resolved path too.
-    paths: dict[str | None, tuple[str, ...]] = {}
-    for user in visible["username"].unique():
-        user = user if isinstance(user, str) else None
-        paths[user] = search_path(snapshot, user)
-    path_keys = visible["username"].map(lambda u: "\x1f".join(paths[u if isinstance(u, str) else None]))
-    grouped = visible.assign(path_key=path_keys).groupby(["dbid", "queryid", "path_key"], dropna=False,
-                                                         sort=False).agg(
-        query=("query", "first"), **{column: (column, "sum") for column in SUMMED})
+    if visible.empty:
+        return Workload((), total_ms)
+    grouped = group_entries(snapshot, visible)
     columns = column_index(snapshot)
     analysed = []
     skipped: dict[str, int] = {}
     ordered = grouped.sort_values("total_exec_time", ascending=False)
-    for (_, queryid, path_key), text, calls, statement_ms, rows, hit, read in zip(
-            ordered.index, *(ordered[c] for c in ("query", "calls", "total_exec_time", "rows", "shared_blks_hit",
-                                                  "shared_blks_read"))):
+    for (_, _, path_key), text, queryids, calls, statement_ms, rows, hit, read in zip(
+            ordered.index, *(ordered[c] for c in ("query", "queryids", "calls", "total_exec_time", "rows",
+                                                  "shared_blks_hit", "shared_blks_read"))):
         result = parsed(text, tuple(path_key.split("\x1f")), columns)
         if result.statement is None:
             skipped[result.kind] = skipped.get(result.kind, 0) + 1
             continue
-        ref = StatementRef(queryid=None if pd.isna(queryid) else str(queryid), text=text,
+        ref = StatementRef(queryid=queryids[0] if queryids else None, text=text,
                            n_params=result.statement.n_params, calls=int(calls), total_ms=float(statement_ms),
-                           rows=int(rows), blocks=int(hit + read))
+                           rows=int(rows), blocks=int(hit + read), queryids=queryids)
         analysed.append(WorkloadStatement(ref, result.statement))
     return Workload(tuple(analysed), total_ms, skipped)

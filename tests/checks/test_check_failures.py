@@ -64,3 +64,9 @@ def test_a_failing_check_is_listed_as_not_run_and_the_others_report(shapes: Test
     assert "ZeroDivisionError: a bug" in log.read_text(encoding="utf-8")
     log.unlink()
     assert "unpaginated" in {f.check for f in result.checks.findings}
+    from pgdiag.core.report import Report
+
+    statuses = {c["id"]: c for c in Report(result.snapshot, result.checks.findings, result.checks.not_run,
+                                           checks_ran=tuple(result.checks.ran)).document()["checks"]}
+    assert statuses[_Broken.id] == {"id": _Broken.id, "status": "not_run", "reason": reason}  # in the JSON too
+    assert statuses["unpaginated"]["status"] == "ran"

@@ -138,3 +138,20 @@ def test_large_offset_inferred_from_work_per_call(shop: TestDatabase) -> None:
         assert evidence["inferred"] is True
         assert offset / 3 <= evidence["offset"] <= offset * 3, evidence
         assert "cursor" not in found[text].recommendation  # not a Prisma database: no Prisma terms
+
+
+def test_large_offset_never_skips_more_rows_than_the_table_holds(shop: TestDatabase) -> None:
+    """OFFSET 2,000–5,000 pages over a 10,000-row table ordered by an uncorrelated column (each row a heap visit,
+    so buffers overstate rows): the finding fires, its figure is at most the table's rows, and it says its basis."""
+    shop.execute('CREATE TABLE "Event" ("id" int PRIMARY KEY, "at" timestamptz NOT NULL, "body" text NOT NULL)',
+                 "INSERT INTO \"Event\" SELECT g, now() - (hashint4(g) % 100000) * interval '1 minute', "
+                 "repeat('x', 200) FROM generate_series(1, 10000) g",
+                 'CREATE INDEX "Event_at_idx" ON "Event" ("at")', 'ANALYZE "Event"')
+    pages = 'SELECT "id", "body" FROM "public"."Event" ORDER BY "at" LIMIT $1 OFFSET $2'
+    shop.reset_statements()
+    shop.replay(pages, (ints(50, offset) for offset in range(2000, 5001, 250)))
+    finding = flagged(shop, "large_offset")[pages]
+    evidence = finding.evidence
+    assert evidence["inferred"] is True and evidence["table_rows"] == 10000
+    assert 1000 <= evidence["offset"] <= 10000, evidence
+    assert "10,000 rows" in evidence["detail"] and "buffers" in evidence["detail"]

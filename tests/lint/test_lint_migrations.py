@@ -190,6 +190,7 @@ def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.Capture
 
 def test_checks_command_prints_a_rule_page(capsys: pytest.CaptureFixture[str]) -> None:
     outcome = invoke(capsys, "checks", "set_not_null")
-    assert outcome.code == 0 and "**Fix**" in outcome.out and "VALIDATE CONSTRAINT" in outcome.out
+    assert outcome.code == 0 and "\nFix\n" in outcome.out and "VALIDATE CONSTRAINT" in outcome.out
+    assert "**" not in outcome.out and "``" not in outcome.out  # the page as text, not reST
     listing = invoke(capsys, "checks")
     assert "set_not_null" in listing.out and "missing_index" in listing.out
