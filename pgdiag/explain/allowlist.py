@@ -53,12 +53,13 @@ VOLATILE_ALLOWED = frozenset({
 @dataclass(frozen=True)
 class ReachedFunction:
     """A function the server may call for the statement: schema.name, how it is reached, whether it is
-    built in, and its volatility label (``i``, ``s``, ``v``)."""
+    built in, its volatility label (``i``, ``s``, ``v``) and whether it is an aggregate."""
 
     name: str
     via: str
     builtin: bool
     volatility: str
+    aggregate: bool = False
 
     @property
     def short_name(self) -> str:
@@ -89,11 +90,12 @@ def may_run(function: ReachedFunction) -> bool:
 
 def may_plan(function: ReachedFunction) -> bool:
     """Whether planning a statement that reaches `function` cannot call it with effects: VOLATILE functions
-    are never evaluated by the planner, built-ins only when their label is trusted.
+    and aggregates (whose support functions are judged on their own) are never evaluated by the planner,
+    built-ins only when their label is trusted.
 
     >>> may_plan(ReachedFunction("public.f", "called", False, "v")), may_plan(ReachedFunction("public.f", "called", False, "s"))
     (True, False)
     """
-    if function.volatility == "v":
+    if function.volatility == "v" or function.aggregate:
         return True
     return function.builtin and function.short_name not in LABEL_NOT_TRUSTED

@@ -119,8 +119,8 @@ def _functions(conn: psycopg.Connection, names: _Names) -> list[tuple[ReachedFun
         rel_schemas=_texts(schema for schema, _ in names.relations))
     with conn.cursor() as cursor:
         cursor.execute(query)
-        return [(ReachedFunction(name, via, bool(builtin), volatility), body)
-                for name, via, builtin, volatility, body in cursor.fetchall()]
+        return [(ReachedFunction(name, via, bool(builtin), volatility, bool(aggregate)), body)
+                for name, via, builtin, volatility, aggregate, body in cursor.fetchall()]
 
 
 def _texts(values: Iterable[str]) -> sql.Composable:
