@@ -8,7 +8,7 @@ from pathlib import Path
 
 from pgdiag.history.store.sqlfiles import BACKENDS, migrations, statement_names
 
-STORE = Path(__file__).resolve().parents[2] / "pgdiag" / "store"
+STORE = Path(__file__).resolve().parents[2] / "pgdiag" / "history" / "store"
 _NAMED = re.compile(r'(?:run\(|statement\(self\.backend, |_script\()"([a-z_]+)"')
 
 
