@@ -105,6 +105,17 @@ def test_damage_inside_a_snapshot_that_sqlite_cannot_see(capsys, db: TestDatabas
     assert_not_written(capsys, db, path, "corrupt store, not written", "snapshot 1", "damaged snapshot data")
 
 
+def test_a_finding_that_is_no_longer_json(capsys, db: TestDatabase, scanned: ScanResult, tmp_path: Path) -> None:
+    """Text damaged in a finding's document: SQLite's checks pass, JSON's do not."""
+    path = filled_store(tmp_path / "h.sqlite3", scanned, count=1)
+    conn = sqlite3.connect(path)
+    with conn:
+        assert conn.execute("UPDATE findings SET doc = substr(doc, 1, 40) WHERE position = 0").rowcount == 1
+    conn.close()
+    assert quick_check(path) == "ok"
+    assert_not_written(capsys, db, path, "corrupt store, not written", "a finding of snapshot 1 is not JSON")
+
+
 @pytest.mark.parametrize("content", [b"x", b"\x00", b"SQLite", b"not a database at all\n" * 100])
 def test_a_file_that_is_not_an_sqlite_database_is_never_touched(capsys, db: TestDatabase, tmp_path: Path,
                                                                  content: bytes) -> None:
