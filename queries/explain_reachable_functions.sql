@@ -7,9 +7,9 @@
 -- cast to (or their base and element types).
 -- Placeholders: {call_names}, {call_schemas}, {attributes}, {op_names}, {op_schemas}, {type_names},
 -- {type_schemas}, {rel_names}, {rel_schemas} (text[]; schema '' when unqualified).
--- Columns: function (schema.name), via (how it is reached), builtin (in pg_catalog, oid below
+-- Columns: oid, function (schema.name), via (how it is reached), builtin (in pg_catalog, oid below
 -- FirstNormalObjectId), volatility (i, s, v), aggregate (the planner never calls an aggregate itself),
--- body (the text of a user LANGUAGE sql function, else null).
+-- user_sql (a user LANGUAGE sql function, whose body the planner may inline: explain_sql_function_bodies).
 WITH RECURSIVE called AS (
     SELECT p.oid, 'called' AS via
     FROM unnest({call_names}::text[], {call_schemas}::text[]) AS v(name, schema)
@@ -71,11 +71,11 @@ WITH RECURSIVE called AS (
     UNION ALL SELECT oid, via FROM casts
     UNION ALL SELECT oid, via FROM operator
 )
-SELECT DISTINCT n.nspname || '.' || p.proname AS function, r.via,
+SELECT DISTINCT p.oid::bigint AS oid, n.nspname || '.' || p.proname AS function, r.via,
        p.oid < 16384 AND n.nspname = 'pg_catalog' AS builtin, p.provolatile::text AS volatility, p.prokind = 'a' AS aggregate,
-       CASE WHEN p.oid >= 16384 AND l.lanname = 'sql' THEN p.prosrc END AS body
+       p.oid >= 16384 AND l.lanname = 'sql' AS user_sql
 FROM reached r
 JOIN pg_proc p ON p.oid = r.oid
 JOIN pg_namespace n ON n.oid = p.pronamespace
 JOIN pg_language l ON l.oid = p.prolang
-ORDER BY 1, 2
+ORDER BY 2, 3

@@ -24,7 +24,7 @@ from pgdiag.db import queries
 from pgdiag.explain.allowlist import ReachedFunction
 from pgdiag.sql.calls import Name, references
 
-QUERIES = ("explain_reach_definitions", "explain_reachable_functions")
+QUERIES = ("explain_reach_definitions", "explain_reachable_functions", "explain_sql_function_bodies")
 MAX_ROUNDS = 32  # views of views, policies reading tables with policies, SQL functions calling SQL functions
 
 
@@ -74,7 +74,7 @@ def reach(conn: psycopg.Connection, tree: ast.Node) -> Reach:
             continue
         found = _functions(conn, names)
         result.functions = [function for function, _ in found]
-        bodies = {(function.name, body) for function, body in found if body is not None} - parsed_bodies
+        bodies = set(_bodies(conn, [oid for _, oid in found if oid is not None])) - parsed_bodies
         if not bodies:
             return result
         for name, body in sorted(bodies):
@@ -107,8 +107,8 @@ def _definitions(conn: psycopg.Connection, names: _Names, pending: set[tuple[str
         return cursor.fetchall()
 
 
-def _functions(conn: psycopg.Connection, names: _Names) -> list[tuple[ReachedFunction, str | None]]:
-    """Every function the gathered names lead to, with the body of user SQL functions."""
+def _functions(conn: psycopg.Connection, names: _Names) -> list[tuple[ReachedFunction, int | None]]:
+    """Every function the gathered names lead to, with the oid of those that are user SQL functions."""
     query = sql.SQL(queries.get("explain_reachable_functions", conn.info.server_version)).format(
         call_names=_texts(name for _, name in names.functions),
         call_schemas=_texts(schema for schema, _ in names.functions),
@@ -119,8 +119,19 @@ def _functions(conn: psycopg.Connection, names: _Names) -> list[tuple[ReachedFun
         rel_schemas=_texts(schema for schema, _ in names.relations))
     with conn.cursor() as cursor:
         cursor.execute(query)
-        return [(ReachedFunction(name, via, bool(builtin), volatility, bool(aggregate)), body)
-                for name, via, builtin, volatility, aggregate, body in cursor.fetchall()]
+        return [(ReachedFunction(name, via, bool(builtin), volatility, bool(aggregate)), oid if user_sql else None)
+                for oid, name, via, builtin, volatility, aggregate, user_sql in cursor.fetchall()]
+
+
+def _bodies(conn: psycopg.Connection, oids: list[int]) -> list[tuple[str, str]]:
+    """(schema.name, body) of the user SQL functions `oids`."""
+    if not oids:
+        return []
+    query = sql.SQL(queries.get("explain_sql_function_bodies", conn.info.server_version)).format(
+        oids=sql.Literal(sorted(set(oids))))
+    with conn.cursor() as cursor:
+        cursor.execute(query)
+        return cursor.fetchall()
 
 
 def _texts(values: Iterable[str]) -> sql.Composable:

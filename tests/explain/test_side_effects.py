@@ -102,14 +102,16 @@ def reader_dsn(db: TestDatabase) -> str:
 ])
 def test_a_function_off_the_allow_list_is_planned_only(capsys, leaky: TestDatabase, statement: str,
                                                         reason: str) -> None:
-    """Planned without ANALYZE, the reason names the function and how it is reached; nothing leaks."""
+    """Planned without ANALYZE, the reason names the function and how it is reached; nothing leaks, no
+    transaction id is consumed."""
+    xid = next_xid(leaky)
     outcome = explain(capsys, leaky.dsn, statement)
     assert outcome.code == 0, outcome.err
     doc = json.loads(outcome.out)
     assert doc["analyzed"] is False and "Actual Rows" not in json.dumps(doc["plan"])
     [note] = [note for note in doc["notes"] if "not known to be free of side effects" in note]
     assert reason in note and "--allow-writes" in note and "planned, not run" in note
-    assert leaked(leaky) == []
+    assert leaked(leaky) == [] and next_xid(leaky) == xid
 
 
 @pytest.mark.parametrize(("statement", "reason"), [
