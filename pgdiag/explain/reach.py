@@ -44,7 +44,7 @@ class _Names:
     attributes: dict[str, None] = field(default_factory=dict)
     operators: dict[Name, None] = field(default_factory=dict)
     types: dict[Name, None] = field(default_factory=dict)
-    relations: dict[Name, bool] = field(default_factory=dict)  # True: named by the statement itself
+    relations: dict[Name, bool] = field(default_factory=dict)  # True: reached behind a view, policy or function
 
     def add(self, node: ast.Node, direct: bool) -> None:
         """Gather the names in `node`."""
@@ -54,7 +54,7 @@ class _Names:
         self.operators.update(dict.fromkeys(found.operators))
         self.types.update(dict.fromkeys(found.types))
         for relation in found.relations:
-            self.relations[relation] = self.relations.get(relation, False) or direct
+            self.relations[relation] = self.relations.get(relation, False) or not direct
 
 
 def reach(conn: psycopg.Connection, tree: ast.Node) -> Reach:
@@ -62,14 +62,15 @@ def reach(conn: psycopg.Connection, tree: ast.Node) -> Reach:
     names = _Names()
     names.add(tree, direct=True)
     result = Reach()
-    expanded: set[tuple[str, Name]] = set()
+    expanded: set[tuple[str, Name, bool]] = set()
     parsed_bodies: set[tuple[str, str]] = set()
     for _ in range(MAX_ROUNDS):
-        pending = {("relation", name) for name in names.relations} | {("type", name) for name in names.types}
+        pending = ({("relation", name, indirect) for name, indirect in names.relations.items()}
+                   | {("type", name, False) for name in names.types})
         pending -= expanded
         if pending:
             expanded |= pending
-            for kind, owner, definition in _definitions(conn, names, pending):
+            for kind, owner, definition in _definitions(conn, pending):
                 _parse_into(names, result, f"{kind} {owner}", definition)
             continue
         found = _functions(conn, names)
@@ -93,14 +94,15 @@ def _parse_into(names: _Names, result: Reach, owner: str, text: str) -> None:
         result.unknown.append(owner)
 
 
-def _definitions(conn: psycopg.Connection, names: _Names, pending: set[tuple[str, Name]]) -> list[tuple]:
-    """(kind, owner, definition) of the views, policies and domain checks the pending relations and types
-    lead to."""
-    relations = [name for kind, name in pending if kind == "relation"]
-    types = [name for kind, name in pending if kind == "type"]
+def _definitions(conn: psycopg.Connection, pending: set[tuple[str, Name, bool]]) -> list[tuple]:
+    """(kind, owner, definition) of the views, policies and domain checks the pending relations (reached
+    directly or not) and types lead to. A relation reached directly first and behind a view later comes
+    again, for the policies of every role."""
+    relations = [(name, indirect) for kind, name, indirect in pending if kind == "relation"]
+    types = [name for kind, name, _ in pending if kind == "type"]
     query = sql.SQL(queries.get("explain_reach_definitions", conn.info.server_version)).format(
-        names=_texts(name for _, name in relations), schemas=_texts(schema for schema, _ in relations),
-        direct=sql.Literal([names.relations[name] for name in relations]),
+        names=_texts(name for (_, name), _ in relations), schemas=_texts(schema for (schema, _), _ in relations),
+        direct=sql.Literal([not indirect for _, indirect in relations]),
         type_names=_texts(name for _, name in types), type_schemas=_texts(schema for schema, _ in types))
     with conn.cursor() as cursor:
         cursor.execute(query)

@@ -16,6 +16,7 @@ from tests.cli_helpers import assert_one_line_error, invoke
 from tests.pg import TestDatabase
 
 READER = "h14_reader"
+OWNER = "h14_owner"
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +64,14 @@ def leaky(db: TestDatabase) -> TestDatabase:
         "ALTER TABLE guarded ENABLE ROW LEVEL SECURITY",
         "CREATE POLICY leaky_policy ON guarded FOR SELECT USING (leak('policy') > 0)",
         f"GRANT SELECT ON guarded, t5 TO {READER}",
+        # behind a view, the policies of the view's owner apply, whoever reads it
+        f"DROP ROLE IF EXISTS {OWNER}", f"CREATE ROLE {OWNER}",
+        "CREATE TABLE owned (id int) WITH (autovacuum_enabled = off)", "INSERT INTO owned VALUES (1)",
+        "ALTER TABLE owned ENABLE ROW LEVEL SECURITY",
+        f"CREATE POLICY owners_policy ON owned FOR SELECT TO {OWNER} USING (leak('owner policy') > 0)",
+        f"GRANT SELECT ON owned TO {OWNER}",
+        "CREATE VIEW owned_view AS SELECT * FROM owned", f"ALTER VIEW owned_view OWNER TO {OWNER}",
+        f"GRANT SELECT ON owned_view TO {READER}",
         "ANALYZE")
     return db
 
@@ -150,6 +159,12 @@ def test_row_level_security_policies_of_the_current_role(capsys, leaky: TestData
     assert leaked(leaky) == []
     as_owner = json.loads(explain(capsys, leaky.dsn, "SELECT * FROM guarded").out)
     assert as_owner["analyzed"] is True  # a superuser reads past the policy: nothing of it runs
+    behind_view = json.loads(explain(capsys, reader_dsn(leaky), "SELECT * FROM owned_view").out)
+    assert behind_view["analyzed"] is False and any("public.leak" in note for note in behind_view["notes"])
+    assert leaked(leaky) == []
+    ran = explain(capsys, reader_dsn(leaky), "--allow-writes", "SELECT * FROM owned_view")
+    assert ran.code == 0 and leaked(leaky) == ["owner policy"]  # the view owner's policy did run
+    leaky.execute("TRUNCATE leaks")
 
 
 def test_select_into_is_a_write(capsys, leaky: TestDatabase) -> None:
