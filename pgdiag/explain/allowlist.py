@@ -4,11 +4,12 @@ EXPLAIN ANALYZE runs the statement in a read-only transaction that is rolled bac
 tables, not what a function does outside the transaction — ``pg_terminate_backend`` ends a session,
 ``pg_notify`` and advisory locks reach other sessions, ``pg_stat_statements_reset`` empties the statistics
 of the whole server, dblink commits in another session, ``txid_current`` consumes a transaction id. So
-the model is an allow-list: only a built-in function (schema ``pg_catalog``, oid below
-FirstNormalObjectId) that is side-effect free may run. Built-in functions PostgreSQL labels IMMUTABLE or
-STABLE are (its labels are reviewed with the server's code), except the few in `LABEL_NOT_TRUSTED`; of
-the VOLATILE ones only those in `VOLATILE_ALLOWED`. A user or extension function is never trusted,
-whatever its label says: a label is a promise its author made to the planner, not a proof.
+the model is an allow-list: only a built-in function (oid below FirstNormalObjectId, schema
+``pg_catalog`` or ``information_schema``: what initdb creates) that is side-effect free may run.
+Built-in functions PostgreSQL labels IMMUTABLE or STABLE are (its labels are reviewed with the server's
+code), except the few in `LABEL_NOT_TRUSTED`; of the VOLATILE ones only those in `VOLATILE_ALLOWED`.
+A user or extension function is never trusted, whatever its label says: a label is a promise its author
+made to the planner, not a proof.
 
 Planning alone is not free of calls either: the planner evaluates IMMUTABLE functions with constant
 arguments (constant folding) and STABLE ones too when estimating selectivity (``WHERE a = f(5)``), and
@@ -93,7 +94,8 @@ def may_plan(function: ReachedFunction) -> bool:
     and aggregates (whose support functions are judged on their own) are never evaluated by the planner,
     built-ins only when their label is trusted.
 
-    >>> may_plan(ReachedFunction("public.f", "called", False, "v")), may_plan(ReachedFunction("public.f", "called", False, "s"))
+    >>> user = ReachedFunction("public.f", "called", False, "v")
+    >>> may_plan(user), may_plan(ReachedFunction("public.f", "called", False, "s"))
     (True, False)
     """
     if function.volatility == "v" or function.aggregate:

@@ -132,7 +132,8 @@ def _request(checked: CheckedStatement, options: ExplainOptions) -> ExplainReque
                           f"{len(options.params)} value(s)")
     request = ExplainRequest(checked.text, checked.n_params, options.params, options.analyze, options.allow_writes)
     if checked.writes and options.analyze and not request.generic and not options.allow_writes:
-        command = "SELECT … INTO" if checked.creates_table else checked.model.command.upper() if checked.model else "a write"
+        command = checked.model.command.upper() if checked.model else "a write"
+        command = "SELECT … INTO" if checked.creates_table else command
         raise PgdiagError(f"the statement changes data ({command}, or a data-modifying CTE) and EXPLAIN ANALYZE "
                           "would run it: add --allow-writes to run it in a transaction that is rolled back, or "
                           "--no-analyze to plan it without running it")

@@ -115,7 +115,8 @@ def _functions(conn: psycopg.Connection, names: _Names) -> list[tuple[ReachedFun
         call_names=_texts(name for _, name in names.functions),
         call_schemas=_texts(schema for schema, _ in names.functions),
         attributes=_texts(names.attributes),
-        op_names=_texts(name for _, name in names.operators), op_schemas=_texts(schema for schema, _ in names.operators),
+        op_names=_texts(name for _, name in names.operators),
+        op_schemas=_texts(schema for schema, _ in names.operators),
         type_names=_texts(name for _, name in names.types), type_schemas=_texts(schema for schema, _ in names.types),
         rel_names=_texts(name for _, name in names.relations),
         rel_schemas=_texts(schema for schema, _ in names.relations))

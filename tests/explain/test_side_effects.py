@@ -48,6 +48,10 @@ def leaky(db: TestDatabase) -> TestDatabase:
         "CREATE OPERATOR ### (leftarg = int, rightarg = int, function = leak_op)",
         "CREATE FUNCTION leak_cast(t5) RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN leak('cast'); END $$",
         "CREATE CAST (t5 AS int) WITH FUNCTION leak_cast(t5)",
+        "CREATE TYPE boxed AS (n int)",
+        "CREATE FUNCTION leak_box(int) RETURNS boxed LANGUAGE plpgsql AS "
+        "$$ BEGIN PERFORM leak('box'); RETURN ROW($1); END $$",
+        "CREATE CAST (int AS boxed) WITH FUNCTION leak_box(int)",
         "CREATE DOMAIN leak_dom AS int CHECK (leak('domain') > 0)",
         # labels that lie: a STABLE wrapper, an IMMUTABLE one, and the issue's statistics reset
         "CREATE FUNCTION stable_leak() RETURNS int LANGUAGE plpgsql STABLE AS $$ BEGIN RETURN leak('stable'); END $$",
@@ -105,6 +109,7 @@ def reader_dsn(db: TestDatabase) -> str:
     ("SELECT * FROM leaky_outer2", "public.leak"),
     ("SELECT id FROM t5 WHERE id ### 2", "public.leak_op (operator ###(integer,integer))"),
     ("SELECT t::int FROM t5 t", "public.leak_cast (cast to integer)"),
+    ("SELECT 7::boxed", "public.leak_box (cast to boxed)"),
     ("SELECT 7::leak_dom", "public.leak"),
     ("SELECT pg_terminate_backend(0) FROM t5", "pg_catalog.pg_terminate_backend"),
     ("SELECT pg_notify('c', 'x'), pg_advisory_lock(1), set_config('a.b', 'c', false)", "pg_catalog.pg_notify"),
@@ -178,10 +183,14 @@ def test_select_into_is_a_write(capsys, leaky: TestDatabase) -> None:
 
 
 def test_built_ins_on_the_allow_list_run(capsys, leaky: TestDatabase) -> None:
-    """Operators, casts, aggregates and functions of PostgreSQL itself still run under ANALYZE."""
+    """Operators, casts, aggregates and functions of PostgreSQL itself (information_schema's too) still run
+    under ANALYZE."""
     statement = ("SELECT id::text, lower('A' || id), sum(id) OVER (), now(), random() FROM t5 "
                  "WHERE id BETWEEN 1 AND 2 AND id IN (1, 2) ORDER BY 1")
     doc = json.loads(explain(capsys, leaky.dsn, statement).out)
+    assert doc["analyzed"] is True and doc["notes"] == []
+    catalog = "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 't5'"
+    doc = json.loads(explain(capsys, leaky.dsn, catalog).out)  # initdb's information_schema functions
     assert doc["analyzed"] is True and doc["notes"] == []
 
 
