@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-import pandas as pd
-
+from pgdiag.collect.pgss import PGSS
 from pgdiag.core.snapshot import Snapshot
+from pgdiag.core.sqltext import quote_ident
 
 State = Literal["ok", "missing", "optional"]
-PGSS = "pg_stat_statements"
 
 
 @dataclass(frozen=True)
@@ -26,33 +25,21 @@ class Prerequisite:
 def diagnose(snapshot: Snapshot) -> list[Prerequisite]:
     """Every prerequisite with its state; ``missing`` ones limit what a scan can report."""
     server = snapshot.frame("server").iloc[0] if snapshot.ok("server") else None
-    settings = snapshot.frame("settings")
-    extensions = snapshot.frame("extensions")
     database = snapshot.target.get("database")
     major = snapshot.server_version_num // 10000
     user = server["current_user"] if server is not None else "<role>"
-
-    def setting(name: str) -> str:
-        if settings.empty:
-            return ""
-        value = settings.loc[settings["name"] == name, "setting"]
-        return "" if value.empty else str(value.iloc[0])
-
-    def extension(name: str) -> pd.Series | None:
-        if extensions.empty:
-            return None
-        rows = extensions[extensions["name"] == name]
-        return None if rows.empty else rows.iloc[0]
+    grantee = quote_ident(str(user)) if server is not None else "<role>"  # GRANT … TO "App-User", not App-User
 
     items: list[Prerequisite] = []
     supported = 13 <= major <= 18
     items.append(Prerequisite("PostgreSQL version", "ok" if supported else "missing",
                               f"{snapshot.target.get('server_version')} (pgdiag supports 13 to 18)",
                               None if supported else "upgrade to PostgreSQL 13 or newer"))
-    items.append(_preloaded(setting("shared_preload_libraries"), _visible(settings, "shared_preload_libraries"),
-                            snapshot.ok("statements_info"), user))
-    pgss = extension(PGSS)
-    created = pgss is not None and not pd.isna(pgss["installed_version"])
+    preload = snapshot.setting("shared_preload_libraries")
+    items.append(_preloaded(preload or "", preload is not None,
+                            snapshot.ok("statements_info"), user, grantee))
+    pgss = snapshot.extension(PGSS)
+    created = pgss is not None and pgss["installed_version"] is not None
     if pgss is None:
         detail, fix = "not available on this server", f"install PostgreSQL's contrib package for version {major}"
     else:
@@ -64,17 +51,17 @@ def diagnose(snapshot: Snapshot) -> list[Prerequisite]:
     items.append(Prerequisite("statistics privilege", "ok" if privileged else "missing",
                               f"role {user} " + ("can read every statement's text" if privileged
                                                  else "sees only its own statements' texts"),
-                              None if privileged else f"GRANT pg_read_all_stats TO {user};"))
-    track_counts = setting("track_counts") == "on"
+                              None if privileged else f"GRANT pg_read_all_stats TO {grantee};"))
+    track_counts = snapshot.setting("track_counts") == "on"
     items.append(Prerequisite("track_counts", "ok" if track_counts else "missing",
                               "table and index usage statistics " + ("collected" if track_counts else "off"),
                               None if track_counts else "ALTER SYSTEM SET track_counts = on; SELECT pg_reload_conf();"))
-    io_timing = setting("track_io_timing") == "on"
+    io_timing = snapshot.setting("track_io_timing") == "on"
     items.append(Prerequisite("track_io_timing", "ok" if io_timing else "optional",
                               "I/O time per statement " + ("recorded" if io_timing else "not recorded"),
                               None if io_timing else "ALTER SYSTEM SET track_io_timing = on; SELECT pg_reload_conf();"))
-    hypopg = extension("hypopg")
-    hypo_created = hypopg is not None and not pd.isna(hypopg["installed_version"])
+    hypopg = snapshot.extension("hypopg")
+    hypo_created = hypopg is not None and hypopg["installed_version"] is not None
     if hypo_created:
         hypo_detail, hypo_fix = "index advice is proven by what-if cost", None
     elif hypopg is not None:
@@ -86,13 +73,7 @@ def diagnose(snapshot: Snapshot) -> list[Prerequisite]:
     return items
 
 
-def _visible(settings: pd.DataFrame, name: str) -> bool:
-    """Whether the session may read setting `name` (superuser-only ones are left out of pg_settings for a role
-    without pg_read_all_settings)."""
-    return not settings.empty and bool((settings["name"] == name).any())
-
-
-def _preloaded(preload: str, visible: bool, answers: bool, user: str) -> Prerequisite:
+def _preloaded(preload: str, visible: bool, answers: bool, user: str, grantee: str) -> Prerequisite:
     """Whether pg_stat_statements is in shared_preload_libraries. A role that may not read the setting still
     learns it when the extension answers (it cannot without being preloaded); the fix never rewrites a
     list pgdiag could not read."""
@@ -102,7 +83,7 @@ def _preloaded(preload: str, visible: bool, answers: bool, user: str) -> Prerequ
             return Prerequisite(name, "ok", f"{PGSS} answers (shared_preload_libraries is hidden from role {user})")
         return Prerequisite(name, "missing", f"cannot tell: shared_preload_libraries is hidden from role {user} "
                             f"and {PGSS} does not answer",
-                            f"GRANT pg_read_all_settings TO {user}; to see it, or ask a superuser to add {PGSS} "
+                            f"GRANT pg_read_all_settings TO {grantee}; to see it, or ask a superuser to add {PGSS} "
                             "to shared_preload_libraries and restart the server")
     libraries = [lib.strip() for lib in preload.split(",") if lib.strip()]
     loaded = PGSS in libraries

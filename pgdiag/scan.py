@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 import psycopg
 
 from pgdiag.checks import CheckRun, run_checks
 from pgdiag.collect import CollectOptions, collect
+from pgdiag.collect.plans import StatementPlan, capture_plans, skipped_status, statements_to_plan
 from pgdiag.config.model import Config
 from pgdiag.core.errors import ConnectError
+from pgdiag.core.findings import at_or_above
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.db.dsn import Target
 from pgdiag.db.planner import Planner
@@ -27,11 +29,13 @@ class ScanResult:
 
     snapshot: Snapshot
     checks: CheckRun
+    plans: list[StatementPlan] = field(default_factory=list)
 
 
 def scan(target: Target, *, limits: SessionLimits | None = None, options: CollectOptions | None = None,
          config: Config | None = None, on_progress: Callable[[str], None] | None = None,
-         prisma_schema: PrismaSchema | None = None, side: SideQueries | None = None) -> ScanResult:
+         prisma_schema: PrismaSchema | None = None, side: SideQueries | None = None,
+         plans: int = 0) -> ScanResult:
     """Collect a snapshot of `target` over one safe session and run the checks on it.
 
     When statements were collected, the checks also get a `Planner` on a second read-only
@@ -47,6 +51,7 @@ def scan(target: Target, *, limits: SessionLimits | None = None, options: Collec
     planner = _planner(target, limits, snapshot) if snapshot.ok("statements") else None
     try:
         checks = run_checks(snapshot, config, planner)
+        taken = _plans(snapshot, checks, planner, plans) if plans > 0 else []
     finally:
         if planner is not None:
             planner.close()
@@ -54,7 +59,22 @@ def scan(target: Target, *, limits: SessionLimits | None = None, options: Collec
         from pgdiag.prisma.fixes import with_prisma_fixes
 
         checks.findings = with_prisma_fixes(checks.findings, prisma_schema)
-    return ScanResult(snapshot=snapshot, checks=checks)
+    return ScanResult(snapshot=snapshot, checks=checks, plans=taken)
+
+
+def _plans(snapshot: Snapshot, checks: CheckRun, planner: Planner | None, limit: int) -> list[StatementPlan]:
+    """The generic plans a stored scan keeps; the ``plans`` collector's status joins the snapshot's."""
+    if not snapshot.ok("statements"):
+        snapshot.collectors.append(skipped_status("pg_stat_statements was not read"))
+        return []
+    if planner is None:
+        snapshot.collectors.append(skipped_status("the planner session could not open (see statements)"))
+        return []
+    serious = [f.query.queryid for f in checks.findings
+               if f.query is not None and f.query.queryid and at_or_above(f.severity, "high")]
+    taken, status = capture_plans(planner, statements_to_plan(snapshot, limit, serious))
+    snapshot.collectors.append(status)
+    return taken
 
 
 def _planner(target: Target, limits: SessionLimits | None, snapshot: Snapshot) -> Planner | None:

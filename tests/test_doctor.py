@@ -63,3 +63,14 @@ def test_missing_extension_exits_1_with_the_exact_fix(capsys, bare: TestDatabase
     assert seen["pg_stat_statements extension"] == ("missing not created in database t_doctor_bare | "
                                                     "fix: CREATE EXTENSION pg_stat_statements;")
     assert seen["pg_stat_statements preloaded"].startswith("ok shared_preload_libraries = '")
+
+
+def test_grant_fix_quotes_a_role_name_that_needs_it(capsys, db: TestDatabase) -> None:
+    """A role named App-User gets ``GRANT … TO "App-User";`` — unquoted, the statement is a syntax error."""
+    db.execute('DROP ROLE IF EXISTS "App-User"', 'CREATE ROLE "App-User" LOGIN')
+    outcome = invoke(capsys, "doctor", "-d", db.dsn.replace("user=postgres", "user=App-User"))
+    fix = lines(outcome.out)["statistics privilege"].split("| fix: ")[1]
+    assert fix == 'GRANT pg_read_all_stats TO "App-User";'
+    db.execute(fix)  # the fix runs as written
+    assert lines(invoke(capsys, "doctor", "-d", db.dsn.replace("user=postgres", "user=App-User")).out)[
+        "statistics privilege"].startswith("ok")

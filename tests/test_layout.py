@@ -39,7 +39,8 @@ runs, fleets and notifications above the renderers are what ``scan --store``/``-
 
 EXCEPTIONS = {
     # (importer, imported): why the edge is allowed although it points upward
-    ("config", "checks"): "config/loader.py hands [checks.*] to the checks registry, which owns it",
+    ("config", "checks"): "config/loader.py validates [checks.*] against the checks' declared thresholds",
+    ("config", "explain"): "config/loader.py validates [checks.plan_*] against the plan insights' thresholds",
     ("config", "history.compare"): "config/loader.py hands [compare] to history.compare, which owns it",
     ("config", "history.targets"): "config/loader.py hands [[targets]] to history.targets, which owns it",
 }

@@ -31,6 +31,10 @@ def test_wheel_carries_queries_and_templates(wheel: Path) -> None:
         assert f"pgdiag/report_templates/{template.name}" in names
 
 
+def test_wheel_carries_the_postgres_version_table(wheel: Path) -> None:
+    assert "pgdiag/checks/_support/postgres_versions.toml" in set(zipfile.ZipFile(wheel).namelist())
+
+
 def test_wheel_carries_the_prisma_grammar(wheel: Path, tmp_path: Path) -> None:
     assert "pgdiag/prisma/schema.lark" in set(zipfile.ZipFile(wheel).namelist())
     target = tmp_path / "site"

@@ -56,7 +56,10 @@ def scanned(db: TestDatabase) -> Scanned:
         for n in range(CAP_STATEMENTS):
             conn.execute(f"SELECT v FROM html_cap_{n} WHERE id = 1").fetchall()
     db.replay(SLOW, [(n % 100,) for n in range(SLOW_CALLS)])
-    config = Config(checks={"slow_query": {"mean_ms": 0, "min_calls": SLOW_CALLS}})
+    # The shared test servers run with fsync off for speed: settings_risk (tested on throwaway
+    # clusters) would rightly put a critical finding first.
+    config = Config(checks={"slow_query": {"mean_ms": 0, "min_calls": SLOW_CALLS},
+                            "settings_risk": {"enabled": False}})
     result = run_scan(db, config=config)
     report = Report(result.snapshot, result.checks.findings, result.checks.not_run)
     return Scanned(report, render_html(report))
@@ -103,7 +106,7 @@ def test_statement_share_is_of_all_top_level_time(scanned: Scanned) -> None:
     table = tables(scanned.html)["statements-table"]
     for total, share in zip(table.numbers("total ms"), table.numbers("share")):
         assert share == pytest.approx(100 * total / all_ms)
-    slow = next(row for row in table.rows if "html_big" in row[-1].text)
+    slow = next(row for row in table.rows if "count(*) FROM html_big" in row[-1].text)  # not the INSERT
     assert slow[table.headers.index("calls")].value == str(SLOW_CALLS)
 
 
@@ -135,7 +138,7 @@ def test_top_actions_come_from_the_evidence_and_link_to_their_finding(scanned: S
     report = scanned.report
     wholes = Wholes.of(report.snapshot)
     for finding in report.findings:
-        if finding.check in GAIN_RULES:
+        if finding.check in GAIN_RULES and GAIN_RULES[finding.check][0] != "none":  # "none": nothing to weigh
             assert gain(finding, wholes) is not None, f"{finding.check} evidence lacks its gain amount"
     [duplicate] = [f for f in report.findings if f.check == "duplicate_index"]
     value = gain(duplicate, wholes)

@@ -15,6 +15,7 @@ from pgdiag.core.findings import Finding, severity_rank
 from pgdiag.core.plugins import discover
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.db.error_text import describe_error
+from pgdiag.tenant.model import Tenancy, tenancy
 
 if TYPE_CHECKING:
     from pgdiag.db.planner import Planner
@@ -31,6 +32,7 @@ class CheckRun:
 
     findings: list[Finding] = field(default_factory=list)
     not_run: dict[str, str] = field(default_factory=dict)
+    tenancy: Tenancy | None = None
 
 
 def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planner | None = None) -> CheckRun:
@@ -43,7 +45,7 @@ def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planne
     they fall back to estimates.
     """
     config = config or Config()
-    result = CheckRun()
+    result = CheckRun(tenancy=_tenancy(snapshot, config))
     for check_id, check_class in registry().items():
         if not config.enabled(check_id):
             continue
@@ -60,6 +62,15 @@ def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planne
             result.not_run[check_id] = _failure(exc)
     result.findings.sort(key=lambda f: severity_rank(f.severity))
     return result
+
+
+def _tenancy(snapshot: Snapshot, config: Config) -> Tenancy:
+    """The tenant column the tenant checks use and how it was chosen; without the ``columns`` collector only a
+    configured column is known."""
+    if snapshot.ok("columns"):
+        return tenancy(snapshot, config.tenancy)
+    column = config.tenancy.tenant_column
+    return Tenancy(column, "configured" if column else "none")
 
 
 def _failure(exc: Exception) -> str:

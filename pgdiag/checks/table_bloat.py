@@ -96,11 +96,8 @@ class TableBloat(Check):
 
 def _block_size(snapshot: Snapshot) -> int:
     """The server's page size from the settings frame, 8192 when it was not collected."""
-    server_settings = snapshot.frame("settings")
-    if server_settings.empty:
-        return DEFAULT_BLOCK_SIZE
-    value = server_settings.loc[server_settings["name"] == "block_size", "setting"]
-    return int(value.iloc[0]) if not value.empty else DEFAULT_BLOCK_SIZE
+    value = snapshot.setting("block_size")
+    return int(value) if value is not None else DEFAULT_BLOCK_SIZE
 
 
 def _finding(row: dict[str, Any], block_size: int, settings: Any) -> Finding:

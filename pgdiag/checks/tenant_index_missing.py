@@ -13,6 +13,7 @@ from pgdiag.core.findings import Finding, ObjectRef
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import create_index_sql, index_name, qualified, quote_ident
 from pgdiag.prisma import is_prisma_database
+from pgdiag.prisma.hints import tenant_index_hint
 from pgdiag.tenant.config import TenancyConfig
 from pgdiag.tenant.model import TableName
 
@@ -109,7 +110,7 @@ def _finding(table: TableName, column: str, rows: int, settings: Any, taken: set
                       f"rows (about {rows:,}). If the tenant's queries also filter or sort on other columns, a "
                       f"composite index that starts with {quote_ident(column)} serves both.")
     if prisma:
-        recommendation += f" In schema.prisma: @@index([{column}]) on the model of {name}."
+        recommendation += " " + tenant_index_hint(column, f"the model of {name}")
     return Finding(
         check=TenantIndexMissing.id,
         severity="high" if rows >= settings.large_rows else "medium",

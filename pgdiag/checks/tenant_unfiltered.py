@@ -11,6 +11,7 @@ from pgdiag.core.findings import Finding, ObjectRef
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified, quote_ident
 from pgdiag.prisma import is_prisma_database
+from pgdiag.prisma.hints import tenant_where_hint
 from pgdiag.sql.workload import WorkloadStatement, workload
 from pgdiag.tenant.config import TenancyConfig
 from pgdiag.tenant.model import TableName, TenantSchema
@@ -44,7 +45,10 @@ class TenantUnfiltered(Check):
     reference (child to parent or parent to child, transitively, also through the columns a scoped CTE,
     derived table or IN-subquery hands on). ``<>`` on the tenant column is a leak. Global tables (no
     tenant column, or listed in ``[tenancy] global_tables``) and the tenant root table are never
-    flagged; statements listed in ``[tenancy] allowed_statements`` (queryid or exact text) are skipped.
+    flagged; statements listed in ``[tenancy] allowed_statements`` (queryid or exact text) are skipped,
+    and so are statements only roles listed in ``[tenancy] ignore_roles`` ran (migrations, admin tools:
+    pg_stat_statements records a backfill like any query). Each finding names the roles that ran the
+    statement (``evidence.roles``).
 
     Severity is **critical** when an unscoped reference is written (UPDATE, DELETE, MERGE target),
     **high** for reads. When row-level security pins the table to one tenant for those commands
@@ -63,7 +67,7 @@ class TenantUnfiltered(Check):
 
     Add the tenant predicate to the statement (``AND "Alert"."organizationId" = $3``, bound to the
     caller's tenant), or join the table by its foreign key to a table that has it. With Prisma, add the
-    field to the ``where`` of the query: ``where: { id, organizationId: ctx.orgId }`` (``update`` and
+    field to the ``where`` of the query: ``where: { id, organizationId: tenantId }`` (``update`` and
     ``delete`` accept it beside the unique key from Prisma 5; ``updateMany``/``deleteMany`` before). As a
     second line of defence, enable row-level security with a policy on the tenant column, and FORCE it
     when the application's role owns the tables.
@@ -80,10 +84,14 @@ class TenantUnfiltered(Check):
         if schema is None:
             return
         allowed = {text.strip() for text in config.allowed_statements}
+        ignored = frozenset(config.ignore_roles)
         prisma = is_prisma_database(snapshot)
         roles = statement_roles(snapshot)
         for item in workload(snapshot).statements:
             if item.ref.queryid in allowed or item.ref.text.strip() in allowed:
+                continue
+            ran_by = roles.get(item.ref.queryid or "", frozenset())
+            if ran_by and ran_by <= ignored:
                 continue
             leaks: dict[TableName, list[RefScope]] = {}
             for found in scope(item.statement, schema):
@@ -91,7 +99,7 @@ class TenantUnfiltered(Check):
                     leaks.setdefault((found.ref.schema, found.ref.table), []).append(found)
             for table, refs in leaks.items():
                 guard = protection(snapshot, table, schema.column, tuple(r.ref.role for r in refs))
-                yield _finding(item, table, refs, schema, guard, roles.get(item.ref.queryid or "", frozenset()), prisma)
+                yield _finding(item, table, refs, schema, guard, ran_by, prisma)
 
 
 def _finding(item: WorkloadStatement, table: TableName, refs: list[RefScope], schema: TenantSchema,
@@ -106,8 +114,12 @@ def _finding(item: WorkloadStatement, table: TableName, refs: list[RefScope], sc
     title = (f"{access.capitalize()} of {name} not filtered by {column}, protected by row-level security" if protected
              else f"Cross-tenant {access}: {name} not filtered by {column}")
     recommendation = _recommendation(item, table, refs, column, writes, prisma)
+    if roles:
+        recommendation = f"Run by {', '.join(sorted(roles))}. {recommendation}"
     evidence: dict[str, Any] = {
         "tenant_column": column,
+        "roles": sorted(roles),
+        "writes": writes,
         "references": [{"name": r.ref.name, "role": r.ref.role, "reason": r.how,
                         **({"via": r.via.name} if r.via is not None else {})} for r in refs],
         "predicate": _predicate(item, refs[0], column),
@@ -145,10 +157,7 @@ def _recommendation(item: WorkloadStatement, table: TableName, refs: list[RefSco
             f"that names it, or join {qualified(*table)} by a foreign key to a table filtered by "
             f"{quote_ident(column)}.")
     if prisma:
-        where = f"where: {{ id, {column}: ctx.orgId }}" if writes else f"where: {{ {column}: ctx.orgId }}"
-        text += (f" In Prisma: add {column} to the query's where ({where})"
-                 + ("; update/delete accept it beside the unique key from Prisma 5, updateMany/deleteMany before."
-                    if writes else "."))
+        text += " " + tenant_where_hint(column, writes)
     return text
 
 

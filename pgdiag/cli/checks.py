@@ -1,4 +1,5 @@
-"""``pgdiag checks [ID]``: list the check catalogue and the migration rules, or print one's documentation."""
+"""``pgdiag checks [ID]``: list the check catalogue, the plan insights and the migration rules, or print one's
+documentation."""
 
 from __future__ import annotations
 
@@ -15,12 +16,13 @@ def checks(check_id: Annotated[Optional[str], typer.Argument(help="Print this ch
 
     from pgdiag.checks import registry
     from pgdiag.core.errors import PgdiagError
+    from pgdiag.explain.insights import registry as plan_insights
     from pgdiag.lint.rules import registry as migration_rules
 
-    catalogue, rules = registry(), migration_rules()
+    catalogue, insights, rules = registry(), plan_insights(), migration_rules()
     console = Console()
     if check_id is not None:
-        documented = catalogue.get(check_id) or rules.get(check_id)
+        documented = catalogue.get(check_id) or insights.get(check_id) or rules.get(check_id)
         if documented is None:
             raise PgdiagError(f"unknown check {check_id!r}; `pgdiag checks` lists them")
         console.print(f"[bold]{check_id}[/bold]\n", markup=True)
@@ -30,6 +32,10 @@ def checks(check_id: Annotated[Optional[str], typer.Argument(help="Print this ch
     for cid, check_class in catalogue.items():
         table.add_row(cid, check_class.summary())
     console.print(table)
+    insight_table = Table("plan insight (pgdiag explain)", "what it finds", box=None)
+    for iid, insight_class in insights.items():
+        insight_table.add_row(iid, insight_class.summary())
+    console.print(insight_table)
     rule_table = Table("migration rule (pgdiag lint-migrations)", "what it flags", box=None)
     for rid, rule_class in rules.items():
         rule_table.add_row(rid, rule_class.summary())

@@ -16,7 +16,8 @@ def demo(html_out: HtmlOption = DEFAULT_HTML, json_out: JsonOption = None) -> No
 
     check_destinations(json_out, html_out)
     result = run_demo(on_progress=_progress)
-    emit(Report(result.snapshot, result.checks.findings, result.checks.not_run), json_out, html_out)
+    emit(Report(result.snapshot, result.checks.findings, result.checks.not_run, tenancy=result.checks.tenancy),
+         json_out, html_out)
     if html_out:
         _progress(f"HTML report written to {html_out}")
 

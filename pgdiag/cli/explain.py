@@ -36,12 +36,16 @@ def explain(
     allow_writes: Annotated[bool, typer.Option(
         "--allow-writes", help="Run a data-modifying statement in a read-write transaction that is rolled back.")]
     = False,
+    config_file: Annotated[Optional[Path], typer.Option(
+        "--config", metavar="FILE", help="pgdiag.toml: thresholds of the plan insights (\\[checks.plan_*]).",
+        show_default=False)] = None,
     statement_timeout: StatementTimeout = 30.0,
     lock_timeout: LockTimeout = 1.0,
     connect_timeout: ConnectTimeout = 10,
 ) -> None:
     """Run EXPLAIN ANALYZE safely (rolled back, read-only unless --allow-writes) and show where the time went,
     what is wrong with the plan and the index that fixes it."""
+    from pgdiag.config.loader import load
     from pgdiag.core.errors import PgdiagError
     from pgdiag.db.dsn import resolve
     from pgdiag.explain.profile import ExplainOptions, profile
@@ -55,12 +59,13 @@ def explain(
         raise PgdiagError(f"give the statement in exactly one way: as SQL, - for standard input, -f FILE or "
                           f"--queryid N{got}")
     check_destinations(json_out, html_out)
+    config = load(config_file)
     options = ExplainOptions(analyze=not no_analyze, allow_writes=allow_writes,
                              params=parse_params(params) if params is not None else None)
     number = parse_queryid(queryid) if queryid is not None else None
     text = read_text(statement, file) if number is None else None
     result = profile(resolve(dsn), text=text, queryid=number, options=options,
-                     limits=limits(statement_timeout, lock_timeout, connect_timeout))
+                     limits=limits(statement_timeout, lock_timeout, connect_timeout), config=config)
     if json_out:
         from pgdiag.render.explain_json import render_explain_json
 

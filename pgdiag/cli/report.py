@@ -25,11 +25,13 @@ def report(
     """Render a stored snapshot as the terminal, JSON and HTML reports its scan produced."""
     from pgdiag.config.loader import load
     from pgdiag.core.report import Report
-    from pgdiag.history.baseline import compare_with_previous, pick_snapshot
+    from pgdiag.history.baseline import compare_with_previous, pick_snapshot, reported_findings
 
     config = load(config_file)
     check_destinations(json_out, html_out)
     with open_for_reading(store) as opened:
         stored = pick_snapshot(opened, snapshot, target)
         comparison = compare_with_previous(opened, stored, config)
-    emit(Report(stored.snapshot, stored.findings, stored.not_run, comparison), json_out, html_out)
+        display = opened.display
+    emit(Report(stored.snapshot, reported_findings(stored.findings, comparison), stored.not_run, comparison,
+                history_store=display), json_out, html_out)

@@ -102,6 +102,7 @@ def scan(
         # analysis stack (pandas, the checks) is imported below.
         side = SideQueries(target, session_limits)
         from pgdiag.collect import CollectOptions
+        from pgdiag.history.baseline import plans_wanted
         from pgdiag.history.runs import prepare
         from pgdiag.scan import scan as run_scan
 
@@ -109,7 +110,8 @@ def scan(
         with notifying_failure(notify_url, target_key(target)), open_for_scan(store) as history_store:
             with progress(not quiet) as on_progress:
                 result = run_scan(target, limits=session_limits, options=options, config=config, prisma_schema=schema,
-                                  on_progress=on_progress, side=side)
+                                  on_progress=on_progress, side=side,
+                                  plans=plans_wanted(config, history_store is not None))
                 run, record = prepare(result, key=target_key(target), name=None, config=config, store=history_store,
                                       fail_on=fail_on.value if fail_on else None)
                 on_progress("report")

@@ -18,6 +18,7 @@ import psycopg
 from psycopg import errors, sql
 
 from pgdiag.collect.frames import to_frame
+from pgdiag.collect.pgss import PGSS, pgss_problem, pgss_schema
 from pgdiag.collect.statement_secrets import hide_secrets
 from pgdiag.core.errors import PgdiagError
 from pgdiag.core.snapshot import CollectorStatus, Snapshot
@@ -28,16 +29,19 @@ from pgdiag.db.side_session import RawResult, SideQueries
 from pgdiag.sql.workload import HIDDEN_TEXT, workload
 
 MIN_VERSION_NUM = 130000
-PGSS = "pg_stat_statements"
 
 CATALOG_COLLECTORS = ("server", "settings", "extensions", "locks", "tables", "indexes", "foreign_keys", "sequences",
                       "columns", "column_stats", "policies")
 STATEMENT_COLLECTORS = ("statements", "statements_info")
+# Server health (issue 19): sessions, locks, two-phase commit, replication, ages, checkpoints, collations.
+HEALTH_COLLECTORS = ("activity", "lock_waits", "prepared_xacts", "replication_slots", "replication",
+                     "database_ages", "table_ages", "unvalidated_constraints", "checkpoints", "database_stats",
+                     "collation_versions", "btree_stats", "role_timeouts")
 # Run order: what statement analysis needs (search_path, extensions, columns) and the statements
 # themselves first, so their parse runs in a thread while the server answers the other catalog queries.
 EARLY_COLLECTORS = ("server", "settings", "extensions", "columns")
 COLLECTORS = EARLY_COLLECTORS + STATEMENT_COLLECTORS + tuple(c for c in CATALOG_COLLECTORS
-                                                             if c not in EARLY_COLLECTORS)
+                                                             if c not in EARLY_COLLECTORS) + HEALTH_COLLECTORS
 SKIPPED_KINDS = {"utility": "utility", "unparsable": "rejected by the parser", "pgdiag": "pgdiag's own",
                  "too_deep": "nested too deeply to analyse"}
 
@@ -131,26 +135,32 @@ def _collect_one(conn: psycopg.Connection, name: str, snapshot: Snapshot, option
 
 
 class _Analysis(threading.Thread):
-    """Parses the workload (shared with the checks through `Snapshot.derived`) and notes on the statements
-    collector what was hidden or left out, in a thread: it is CPU work while the catalog queries are waits."""
+    """Parses the workload and notes on the statements collector what was hidden or left out, in a thread: it
+    is CPU work while the catalog queries are waits. The thread works on a `Snapshot.view` of what it reads
+    (the early collectors and the statements), never on the snapshot the collecting thread keeps adding to;
+    `finish` hands what it derived (the parsed workload) to that snapshot, for the checks."""
 
     def __init__(self, snapshot: Snapshot, status: CollectorStatus) -> None:
         super().__init__(name="pgdiag-analysis", daemon=True)
         self.snapshot, self.status = snapshot, status
+        self.view = snapshot.view(EARLY_COLLECTORS + ("statements",))
+        self.note: str | None = None
         self.error: BaseException | None = None
         self.start()
 
     def run(self) -> None:
         try:
-            self.status.message = _statements_note(self.snapshot.frame("statements"), self.snapshot)
+            self.note = _statements_note(self.view.frame("statements"), self.view)
         except BaseException as exc:  # handed to the collecting thread, which reports it like any error
             self.error = exc
 
     def finish(self) -> None:
-        """Wait for the analysis; raise what it raised in the caller's thread."""
+        """Wait for the analysis; raise what it raised in the caller's thread, else keep its results."""
         self.join()
         if self.error is not None:
             raise self.error
+        self.status.message = self.note
+        self.snapshot.adopt(self.view)
 
 
 def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot, options: CollectOptions) -> pd.DataFrame:
@@ -165,40 +175,14 @@ def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot, options: Colle
         with conn.cursor() as cur:
             cur.execute(query)
             frame = to_frame([(d.name, d.type_code) for d in cur.description or []], cur.fetchall())
-        if name == "statements" and not frame.empty:  # utility statements keep their literals, passwords too
-            frame["query"] = frame["query"].map(hide_secrets, na_action="ignore")
+        if name in ("statements", "activity") and not frame.empty:  # utility statements keep their literals,
+            frame["query"] = frame["query"].map(hide_secrets, na_action="ignore")  # passwords too
     except errors.ObjectNotInPrerequisiteState as exc:
         if name in STATEMENT_COLLECTORS:
             raise _Skip(f"{PGSS} is created but not loaded: add shared_preload_libraries = '{PGSS}' "
                         "to postgresql.conf and restart the server") from exc
         raise
     return frame
-
-
-def _pgss_schema(snapshot: Snapshot) -> str:
-    """The schema pg_stat_statements was created in, or a skip with the exact fix."""
-    extensions = snapshot.frame("extensions")
-    if not snapshot.ok("extensions"):
-        raise _Skip("cannot tell whether pg_stat_statements is installed: the extensions collector failed")
-    row = extensions[extensions["name"] == PGSS]
-    if row.empty:
-        raise _Skip(f"{PGSS} is not available on this server: install PostgreSQL's contrib package, "
-                    f"add shared_preload_libraries = '{PGSS}', restart, then CREATE EXTENSION {PGSS};")
-    if pd.isna(row.iloc[0]["installed_version"]):
-        fix = f"CREATE EXTENSION {PGSS};"
-        if not _preloaded(snapshot):
-            fix = f"add shared_preload_libraries = '{PGSS}' to postgresql.conf, restart, then {fix}"
-        raise _Skip(f"{PGSS} is not installed in database {snapshot.target['database']}: {fix}")
-    return str(row.iloc[0]["schema"])
-
-
-def _preloaded(snapshot: Snapshot) -> bool:
-    """Whether pg_stat_statements is in shared_preload_libraries (unknown counts as no)."""
-    settings = snapshot.frame("settings")
-    if settings.empty:
-        return False
-    value = settings.loc[settings["name"] == "shared_preload_libraries", "setting"]
-    return not value.empty and PGSS in str(value.iloc[0])
 
 
 def _statements_note(frame: pd.DataFrame, snapshot: Snapshot) -> str | None:
@@ -230,3 +214,11 @@ def _note(name: str, frame: pd.DataFrame) -> str | None:
 
 def _since(started: float) -> float:
     return round(time.perf_counter() - started, 4)
+
+
+def _pgss_schema(snapshot: Snapshot) -> str:
+    """The schema pg_stat_statements was created in, or a skip with the exact fix."""
+    problem = pgss_problem(snapshot)
+    if problem is not None:
+        raise _Skip(problem)
+    return str(pgss_schema(snapshot))

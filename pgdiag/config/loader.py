@@ -1,13 +1,16 @@
-"""Load pgdiag.toml: read the file, then hand each section to the package that owns and validates it."""
+"""Load pgdiag.toml: read the file, then hand each section to the package that owns and validates it
+([checks.*] against the catalogue of checks and plan insights)."""
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
 
-from pgdiag.checks.settings import validate_checks
+from pgdiag.checks import registry as checks_registry
 from pgdiag.config.model import Config
+from pgdiag.config.thresholds import validate_checks
 from pgdiag.core.errors import ConfigError
+from pgdiag.explain.insights import registry as insights_registry
 from pgdiag.history.compare import CompareSettings
 from pgdiag.history.targets import parse_targets
 from pgdiag.tenant.config import TENANCY, parse_tenancy
@@ -34,9 +37,10 @@ def load(path: Path | None) -> Config:
     unknown = set(doc) - set(SECTIONS)
     if unknown:
         raise ConfigError(f"invalid config file {path}: unknown section [{sorted(unknown)[0]}]")
-    checks = validate_checks(doc.get("checks", {}), path)
+    catalogue = {**checks_registry(), **insights_registry()}  # plan insights are configured like checks
+    checks = validate_checks(doc.get("checks", {}), path, catalogue)
     tenancy = parse_tenancy(doc.get(TENANCY, {}), path)
     compare = CompareSettings.validate(doc.get("compare", {}), path)
-    targets = parse_targets(doc["targets"], path, lambda section: validate_checks(section, path)) \
+    targets = parse_targets(doc["targets"], path, lambda section: validate_checks(section, path, catalogue)) \
         if "targets" in doc else ()
     return Config(checks=checks, source=path, tenancy=tenancy, compare=compare, targets=targets)

@@ -9,6 +9,7 @@ enabled = false        # turn a check off
 tenant_column = "organizationId"
 global_tables = ["Country", "public.Plan"]
 allowed_statements = ["-8412817719384", 'SELECT count(*) FROM "public"."Alert"']
+ignore_roles = ["prisma_migrate"]
 [compare]              # what `scan --store` reports as changed (docs/history.md)
 regression_percent = 50
 [[targets]]            # databases `scan --all` scans (pgdiag.history.targets)
@@ -31,12 +32,14 @@ from pgdiag.tenant.config import TENANCY, TenancyConfig
 
 @dataclass(frozen=True)
 class TargetEntry:
-    """One ``[[targets]]`` entry: a name, where its connection string comes from, and its own settings."""
+    """One ``[[targets]]`` entry: a name, where its connection string comes from, and its own settings (tenant
+    column, thresholds, and the Prisma schema its findings are worded in, relative to pgdiag.toml)."""
 
     name: str
     dsn: str | None = None
     dsn_env: str | None = None
     tenant_column: str | None = None
+    prisma_schema: Path | None = None
     checks: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def resolve(self, environ: Mapping[str, str] | None = None) -> Target:

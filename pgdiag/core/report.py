@@ -20,6 +20,17 @@ class Comparison(Protocol):
         """The ``comparison`` object of the JSON contract."""
 
 
+class TenancySummary(Protocol):
+    """What the report needs of the tenant column decision (`pgdiag.tenant.model.Tenancy`): its JSON form and
+    one line for people. A protocol, so the core never imports the tenant layer."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The ``tenancy`` object of the JSON contract."""
+
+    def describe(self) -> str:
+        """Which tenant column was used and how, or that none was and how to set one."""
+
+
 @dataclass
 class Report:
     """Everything a renderer needs; renderers never query the database."""
@@ -28,6 +39,10 @@ class Report:
     findings: list[Finding]
     not_run: dict[str, str] = field(default_factory=dict)
     comparison: Comparison | None = None
+    tenancy: TenancySummary | None = None
+    history_store: str | None = None
+    """The history store the report's snapshot is kept in (its display, no password), when there is one: the
+    statement listing then shows how to follow each statement across the stored snapshots."""
 
     def severity_counts(self) -> dict[str, int]:
         """Number of findings per severity, every severity present, worst first."""
@@ -35,8 +50,8 @@ class Report:
         return {severity: counts.get(severity, 0) for severity in SEVERITIES}
 
     def document(self) -> dict[str, Any]:
-        """The stable JSON document: tool, target, collected_at, collectors, findings, and with a
-        store, the comparison with the baseline snapshot."""
+        """The stable JSON document: tool, target, collected_at, collectors, findings, the tenant column used
+        (``tenancy``, when the scan decided one), and with a store, the comparison with the baseline snapshot."""
         doc = {
             "tool": {"name": "pgdiag", "version": __version__},
             "target": dict(self.snapshot.target),
@@ -44,6 +59,8 @@ class Report:
             "collectors": [c.to_dict() for c in self.snapshot.collectors],
             "findings": [f.to_dict() for f in self.findings],
         }
+        if self.tenancy is not None:
+            doc["tenancy"] = self.tenancy.to_dict()
         if self.comparison is not None:
             doc["comparison"] = self.comparison.to_dict()
         return doc

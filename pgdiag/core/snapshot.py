@@ -66,6 +66,28 @@ class Snapshot:
         status = self.status(name)
         return status is not None and status.status == "ok"
 
+    def setting(self, name: str) -> str | None:
+        """Server setting `name` as pg_settings shows it (``setting`` column); None when the settings collector did
+        not run or the role may not read it."""
+        return self.derived("settings_by_name", _settings_by_name).get(name)
+
+    def extension(self, name: str) -> dict[str, Any] | None:
+        """The extensions collector's row for `name` (``schema`` and ``installed_version`` are null while it is
+        only available), or None when the server does not have it."""
+        return self.derived("extensions_by_name", _extensions_by_name).get(name)
+
+    def view(self, names: tuple[str, ...]) -> Snapshot:
+        """A snapshot of its own holding only the frames and statuses of collectors `names`, with its own derived
+        cache: work on another thread reads it while this snapshot keeps growing (`adopt` takes the results)."""
+        return Snapshot(target=dict(self.target), collected_at=self.collected_at,
+                        collectors=[c for c in self.collectors if c.name in names],
+                        frames={n: f for n, f in self.frames.items() if n in names})
+
+    def adopt(self, other: Snapshot) -> None:
+        """Take the derived values `other` (a `view` of this snapshot) computed, where this one has none yet."""
+        for key, value in other._derived.items():
+            self._derived.setdefault(key, value)
+
     @property
     def server_version_num(self) -> int:
         """The server's version number, e.g. 180006."""
@@ -119,3 +141,21 @@ def _read_frame(table: dict[str, Any]) -> pd.DataFrame:
     """Read one frame written with ``orient='table'``, keeping an empty frame's columns."""
     frame = pd.read_json(StringIO(json.dumps(table)), orient="table")
     return frame.reset_index(drop=True)
+
+
+def _settings_by_name(snapshot: Snapshot) -> dict[str, str | None]:
+    """Every collected setting by name."""
+    frame = snapshot.frame("settings")
+    if frame.empty:
+        return {}
+    return {name: (None if pd.isna(value) else str(value)) for name, value in zip(frame["name"], frame["setting"])}
+
+
+def _extensions_by_name(snapshot: Snapshot) -> dict[str, dict[str, Any]]:
+    """Every extension row by name, nulls as None."""
+    frame = snapshot.frame("extensions")
+    if frame.empty:
+        return {}
+    return {str(row["name"]): {k: (None if not isinstance(v, (list, tuple)) and pd.isna(v) else v)
+                               for k, v in row.items()}
+            for row in frame.to_dict("records")}

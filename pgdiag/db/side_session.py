@@ -27,8 +27,12 @@ from pgdiag.db import queries
 from pgdiag.db.dsn import Target
 from pgdiag.db.session import SessionLimits, connect
 
-# Plain catalog collectors, in the order they are taken: the slowest on a large catalog first.
-SHARED_COLLECTORS = ("tables", "indexes", "column_stats", "foreign_keys", "sequences", "policies", "locks")
+# Plain catalog collectors, in the order they are taken: the slowest on a large catalog first. The server-health
+# ones (issue 19) follow; ``activity`` stays on the main session, which hides secrets in its statement texts.
+SHARED_COLLECTORS = ("tables", "indexes", "column_stats", "foreign_keys", "sequences", "policies", "locks",
+                     "btree_stats", "table_ages", "unvalidated_constraints", "lock_waits", "database_ages",
+                     "collation_versions", "prepared_xacts", "replication_slots", "replication", "checkpoints",
+                     "database_stats", "role_timeouts")
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-import pandas as pd
 import psycopg
 
 from pgdiag import __version__
 from pgdiag.collect import collect
+from pgdiag.config.model import Config
 from pgdiag.core.errors import PgdiagError
 from pgdiag.core.findings import Finding, QueryRef, severity_rank
 from pgdiag.core.snapshot import Snapshot
@@ -29,6 +29,7 @@ from pgdiag.explain.fix import (
     scans_to_fix,
 )
 from pgdiag.explain.insights import InsightContext, run_insights
+from pgdiag.explain.insights import registry as insights
 from pgdiag.explain.insights.tenant import foreign_key_pairs
 from pgdiag.explain.plan import Plan, PlanNode, build_plan
 from pgdiag.explain.run import ExplainRequest, ExplainRun, describe, run_explain
@@ -87,9 +88,12 @@ class Profile:
 
 
 def profile(target: Target, *, text: str | None = None, queryid: int | None = None,
-            options: ExplainOptions | None = None, limits: SessionLimits | None = None) -> Profile:
-    """Explain one statement (`text`, or pg_stat_statements' text for `queryid`) on `target` and judge its plan."""
+            options: ExplainOptions | None = None, limits: SessionLimits | None = None,
+            config: Config | None = None) -> Profile:
+    """Explain one statement (`text`, or pg_stat_statements' text for `queryid`) on `target` and judge its plan
+    with the insights `config` (pgdiag.toml) leaves enabled, at its thresholds."""
     options = options or ExplainOptions()
+    config = config or Config()
     limits = limits or SessionLimits()
     with connect(target, limits) as conn:
         snapshot = collect(conn, target.display, only=COLLECTED)
@@ -120,7 +124,7 @@ def profile(target: Target, *, text: str | None = None, queryid: int | None = No
         tenant_column=tenant, tenant_tables=_tenant_tables(snapshot, tenant),
         foreign_keys=foreign_key_pairs(snapshot.frame("foreign_keys")),
         fixes={fix.node.id: fix for fix in fixes}, work_mem=_work_mem(plan, snapshot))
-    findings = run_insights(context) + [fix_finding(fix) for fix in fixes]
+    findings = run_insights(context, insights(), config.overrides, config.enabled) + [fix_finding(fix) for fix in fixes]
     findings.sort(key=lambda f: severity_rank(f.severity))
     return Profile(snapshot.target, snapshot.collected_at, query, options.params, run, plan, findings, fixes)
 
@@ -171,11 +175,10 @@ def _work_mem(plan: Plan, snapshot: Snapshot) -> str | None:
     """work_mem as the statement saw it: EXPLAIN's SETTINGS when changed, else the server setting."""
     if "work_mem" in plan.settings:
         return str(plan.settings["work_mem"])
-    settings = snapshot.frame("settings")
-    row = settings[settings["name"] == "work_mem"] if not settings.empty else settings
-    if row.empty or pd.isna(row.iloc[0]["setting"]):
+    setting = snapshot.setting("work_mem")
+    if setting is None:
         return None
-    kb = int(row.iloc[0]["setting"])
+    kb = int(setting)
     return f"{kb // 1024}MB" if kb % 1024 == 0 else f"{kb}kB"
 
 

@@ -9,16 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
 import psycopg
 from psycopg import sql
 
+from pgdiag.collect.pgss import PGSS, pgss_problem, pgss_schema
 from pgdiag.core.errors import PgdiagError
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.db import queries
 from pgdiag.sql.workload import HIDDEN_TEXT
 
-PGSS = "pg_stat_statements"
 _QUERYID = re.compile(r"^-?[0-9]{1,20}$")
 BIGINT_RANGE = (-(2**63), 2**63 - 1)
 
@@ -117,9 +116,7 @@ def _text(value: Any) -> str | None:
 
 def _pgss_schema(snapshot: Snapshot) -> str:
     """The schema pg_stat_statements is created in, or the exact fix."""
-    extensions = snapshot.frame("extensions")
-    row = extensions[extensions["name"] == PGSS] if not extensions.empty else extensions
-    if row.empty or pd.isna(row.iloc[0]["installed_version"]):
-        raise PgdiagError(f"--queryid needs {PGSS} in database {snapshot.target.get('database')}: add "
-                          f"shared_preload_libraries = '{PGSS}', restart, then CREATE EXTENSION {PGSS};")
-    return str(row.iloc[0]["schema"])
+    problem = pgss_problem(snapshot)
+    if problem is not None:
+        raise PgdiagError(f"--queryid needs {PGSS}: {problem}")
+    return str(pgss_schema(snapshot))

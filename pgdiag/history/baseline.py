@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from typing import Mapping, Sequence
 
 from pgdiag.checks import registry
+from pgdiag.collect.plans import StatementPlan
 from pgdiag.config.model import Config
-from pgdiag.core.findings import Finding
+from pgdiag.core.findings import Finding, severity_rank
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.history.compare import CompareSettings, Comparison, Side, compare
 from pgdiag.history.store import NewSnapshot, Store, StoredSnapshot, StoreError
@@ -19,10 +20,24 @@ def checks_ran(config: Config, not_run: dict[str, str]) -> tuple[str, ...]:
 
 
 def record_of(result: ScanResult, key: str, name: str | None, config: Config) -> NewSnapshot:
-    """What the store keeps of `result`: snapshot, findings and which checks ran, under target `key`."""
+    """What the store keeps of `result`: snapshot, findings, which checks ran and the statements' plans,
+    under target `key`."""
     return NewSnapshot(target_key=key, target_name=name, snapshot=result.snapshot,
                        findings=list(result.checks.findings), not_run=dict(result.checks.not_run),
-                       checks_ran=checks_ran(config, result.checks.not_run))
+                       checks_ran=checks_ran(config, result.checks.not_run), plans=list(result.plans))
+
+
+def plans_wanted(config: Config, stored: bool) -> int:
+    """How many top statements a scan plans: ``[compare] plan_statements`` when it is stored, else none
+    (plans cost the target planning time and are only kept for the comparison of stored scans)."""
+    return CompareSettings(**config.compare).plan_statements if stored else 0
+
+
+def reported_findings(findings: Sequence[Finding], comparison: Comparison | None) -> list[Finding]:
+    """The report's findings: the scan's, and the comparison's ``plan_regression`` ones, worst first (a stable
+    sort, so the scan's order holds within a severity)."""
+    extra = comparison.plan_findings if comparison is not None else []
+    return sorted([*findings, *extra], key=lambda f: severity_rank(f.severity)) if extra else list(findings)
 
 
 def compare_with_latest(store: Store, record: NewSnapshot, config: Config) -> Comparison | None:
@@ -30,7 +45,8 @@ def compare_with_latest(store: Store, record: NewSnapshot, config: Config) -> Co
     baseline = store.latest(record.target_key)
     if baseline is None:
         return None
-    return _compare(baseline, record.snapshot, record.findings, record.checks_ran, config)
+    return _compare(baseline, record.snapshot, record.findings, record.checks_ran, config,
+                    {plan.queryid: plan for plan in record.plans})
 
 
 def compare_with_previous(store: Store, stored: StoredSnapshot, config: Config) -> Comparison | None:
@@ -38,13 +54,13 @@ def compare_with_previous(store: Store, stored: StoredSnapshot, config: Config) 
     baseline = store.previous(stored.info)
     if baseline is None:
         return None
-    return _compare(baseline, stored.snapshot, stored.findings, stored.checks_ran, config)
+    return _compare(baseline, stored.snapshot, stored.findings, stored.checks_ran, config, stored.plans)
 
 
 def _compare(baseline: StoredSnapshot, snapshot: Snapshot, findings: Sequence[Finding], ran: Sequence[str],
-             config: Config) -> Comparison:
-    before = Side(baseline.snapshot, baseline.findings, frozenset(baseline.checks_ran))
-    after = Side(snapshot, findings, frozenset(ran))
+             config: Config, plans: Mapping[str, StatementPlan]) -> Comparison:
+    before = Side(baseline.snapshot, baseline.findings, frozenset(baseline.checks_ran), baseline.plans)
+    after = Side(snapshot, findings, frozenset(ran), plans)
     return compare(baseline.info.id, before, after, CompareSettings(**config.compare))
 
 

@@ -18,9 +18,11 @@ from pgdiag.core.crashlog import write_crash_log
 from pgdiag.core.errors import EXIT_INTERNAL, ConfigError, OutputError, PgdiagError
 from pgdiag.db.session import SessionLimits
 from pgdiag.core.report import TargetRun
+from pgdiag.history.baseline import plans_wanted
 from pgdiag.history.runs import prepare
 from pgdiag.history.store import Store
 from pgdiag.history.targets import RESERVED_NAME
+from pgdiag.prisma.locate import resolve_schema
 from pgdiag.render import write_output
 from pgdiag.scan import ScanResult, scan
 
@@ -54,7 +56,8 @@ def scan_all(config: Config, *, store: Store | None, outputs: FleetOutputs, fail
         raise ConfigError("--all needs [[targets]] in pgdiag.toml (see docs/scheduling.md)")
     runs: dict[str, TargetRun] = {}
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, len(entries))), thread_name_prefix="pgdiag-scan") as pool:
-        futures = {pool.submit(_scan, entry, config, limits, options): entry for entry in entries}
+        futures = {pool.submit(_scan, entry, config, limits, options, store is not None): entry
+                   for entry in entries}
         for future in as_completed(futures):
             entry = futures[future]
             run = _finish(entry, future, store, outputs, fail_on)
@@ -71,11 +74,15 @@ def worst_exit_code(runs: list[TargetRun]) -> int:
     return max((run.exit_code for run in runs), default=0)
 
 
-def _scan(entry: TargetEntry, config: Config, limits: SessionLimits,
-          options: CollectOptions) -> tuple[ScanResult, Config]:
-    """Scan one target in a pool thread, with its own thresholds and tenant column."""
+def _scan(entry: TargetEntry, config: Config, limits: SessionLimits, options: CollectOptions,
+          stored: bool) -> tuple[ScanResult, Config]:
+    """Scan one target in a pool thread, with its own thresholds, tenant column and Prisma schema (a schema that
+    is missing or does not parse is this target's error, as it is for ``scan --prisma-schema``), and its
+    statements' plans when the run is `stored`."""
     settings = config.for_target(entry)
-    return scan(entry.resolve(), limits=limits, options=options, config=settings), settings
+    prisma = resolve_schema(entry.prisma_schema) if entry.prisma_schema is not None else None
+    return scan(entry.resolve(), limits=limits, options=options, config=settings, prisma_schema=prisma,
+                plans=plans_wanted(settings, stored)), settings
 
 
 def _finish(entry: TargetEntry, future: Future, store: Store | None, outputs: FleetOutputs,

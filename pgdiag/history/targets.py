@@ -6,6 +6,7 @@ snapshots are stored under.
 name = "billing"                      # letters, digits, '.', '_', '-': names its report files
 dsn_env = "BILLING_DATABASE_URL"      # or dsn = "postgresql://pgdiag@billing-db/billing"
 tenant_column = "organizationId"      # optional (DESIGN §7)
+prisma_schema = "../billing/prisma/schema.prisma"  # optional: a file or folder, relative to pgdiag.toml
 [targets.checks.slow_query]           # optional: thresholds for this target only
 mean_ms = 200
 ```
@@ -26,7 +27,7 @@ from pgdiag.db.dsn import Target, parse  # parse: used by the doctests
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 RESERVED_NAME = "index"  # scan --all writes index.html and index.json beside the targets' reports
-_KEYS = {"name", "dsn", "dsn_env", "tenant_column", "checks"}
+_KEYS = {"name", "dsn", "dsn_env", "tenant_column", "prisma_schema", "checks"}
 
 
 def target_key(target: Target, name: str | None = None) -> str:
@@ -70,12 +71,15 @@ def parse_targets(raw: Any, path: Path,
         if name in seen:
             raise ConfigError(f"invalid config file {path}: two targets are named {name!r}")
         seen.add(name)
-        for key in ("dsn", "dsn_env", "tenant_column"):
+        for key in ("dsn", "dsn_env", "tenant_column", "prisma_schema"):
             if key in table and (not isinstance(table[key], str) or not table[key]):
                 raise ConfigError(f"invalid config file {path}: target {name!r}: {key} must be a non-empty string")
         if ("dsn" in table) == ("dsn_env" in table):
             raise ConfigError(f"invalid config file {path}: target {name!r} needs exactly one of dsn or dsn_env")
         checks = validate_checks(table.get("checks", {}))
+        schema = table.get("prisma_schema")
         entries.append(TargetEntry(name=name, dsn=table.get("dsn"), dsn_env=table.get("dsn_env"),
-                                   tenant_column=table.get("tenant_column"), checks=checks))
+                                   tenant_column=table.get("tenant_column"),
+                                   prisma_schema=path.parent / schema if schema is not None else None,
+                                   checks=checks))
     return tuple(entries)

@@ -34,8 +34,8 @@ from pgdiag.lint.nodes import (
 )
 from pgdiag.lint.statements import Statement
 
-_BEGIN = {TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START}
-_END = {TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK,
+BEGIN_KINDS = {TransactionStmtKind.TRANS_STMT_BEGIN, TransactionStmtKind.TRANS_STMT_START}
+END_KINDS = {TransactionStmtKind.TRANS_STMT_COMMIT, TransactionStmtKind.TRANS_STMT_ROLLBACK,
         TransactionStmtKind.TRANS_STMT_PREPARE}
 
 
@@ -154,9 +154,9 @@ class FileContext:
         elif isinstance(node, ast.VariableSetStmt) and node.name == "lock_timeout":
             self.lock_timeout_set = node.kind == VariableSetKind.VAR_SET_VALUE and not _is_zero(node.args)
         elif isinstance(node, ast.TransactionStmt):
-            if node.kind in _BEGIN:
+            if node.kind in BEGIN_KINDS:
                 self.in_transaction = True
-            elif node.kind in _END:
+            elif node.kind in END_KINDS:
                 self.in_transaction = False
 
     def _create_table(self, node: ast.CreateStmt) -> None:

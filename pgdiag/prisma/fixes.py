@@ -10,6 +10,10 @@ One enrichment step after the checks run (`with_prisma_fixes`), instead of Prism
   The index is found by its database name (``map:`` or Prisma's default name), else by its keys.
 
 Findings about tables no model maps, or about columns no field maps, are left without ``prisma_fix``.
+
+``tenant_unfiltered`` findings need no schema change; their Prisma hint (`hints.tenant_where_hint`), like
+``tenant_index_missing``'s ``@@index`` sentence, is rewritten in the model's and field's names (``prisma.response``, ``workspaceId`` for table ``responses``,
+column ``workspace_id``), or added when the database did not look like a Prisma one.
 """
 
 from __future__ import annotations
@@ -22,11 +26,14 @@ from pglast import ast
 from pglast.enums import SortByDir
 
 from pgdiag.core.findings import Finding
+from pgdiag.prisma.hints import tenant_index_hint, tenant_where_hint
 from pgdiag.prisma.mapping import DeclaredIndex, PrismaMapping
 from pgdiag.prisma.schema import Model, Schema
 
 ADDING_CHECKS = frozenset({"missing_index", "missing_fk_index", "tenant_index_missing"})
 DROPPING_CHECKS = frozenset({"unused_index", "duplicate_index", "redundant_index"})
+TENANT_CHECK = "tenant_unfiltered"
+TENANT_INDEX_CHECK = "tenant_index_missing"
 # Evidence keys naming the index that stays when a duplicate or redundant one goes.
 _KEPT_KEYS = ("kept_index", "covering_index")
 
@@ -53,10 +60,42 @@ def with_prisma_fixes(findings: Iterable[Finding], schema: Schema) -> list[Findi
         fix = None
         if finding.check in ADDING_CHECKS:
             fix = _adding_fix(finding, mapping)
+            if fix and finding.check == TENANT_INDEX_CHECK:
+                finding = _tenant_index_hint(finding, mapping)
         elif finding.check in DROPPING_CHECKS:
             fix = _dropping_fix(finding, mapping)
+        elif finding.check == TENANT_CHECK:
+            finding = _tenant_hint(finding, mapping)
         result.append(replace(finding, prisma_fix=fix) if fix else finding)
     return result
+
+
+def _tenant_index_hint(finding: Finding, mapping: PrismaMapping) -> Finding:
+    """The finding with its ``@@index`` sentence in the model's and tenant field's names."""
+    obj = finding.object
+    model = mapping.model_for(obj.schema, obj.table) if obj.table else None
+    field = mapping.field_for(model, obj.columns[0]) if model is not None and obj.columns else None
+    if field is None or obj.table is None:
+        return finding
+    generic = tenant_index_hint(obj.columns[0], f"the model of {obj.table}")
+    text = finding.recommendation.replace(generic, tenant_index_hint(field.name, f"model {model.name}"))
+    return replace(finding, recommendation=text)
+
+
+def _tenant_hint(finding: Finding, mapping: PrismaMapping) -> Finding:
+    """The finding with its Prisma hint in the model's and tenant field's names, when the schema maps them."""
+    obj, evidence = finding.object, finding.evidence or {}
+    column = evidence.get("tenant_column")
+    model = mapping.model_for(obj.schema, obj.table) if obj.table else None
+    field = mapping.field_for(model, column) if model is not None and isinstance(column, str) else None
+    if field is None:
+        return finding
+    writes = bool(evidence.get("writes"))
+    hint = tenant_where_hint(field.name, writes, model.name)
+    generic = tenant_where_hint(column, writes)
+    text = finding.recommendation
+    text = text.replace(generic, hint) if generic in text else f"{text} {hint}"
+    return replace(finding, recommendation=text)
 
 
 def index_shape(sql: str | None) -> IndexShape | None:

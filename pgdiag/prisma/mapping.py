@@ -79,13 +79,13 @@ class PrismaMapping:
     @staticmethod
     def table_name(model: Model) -> str:
         """The model's table: ``@@map`` or its name."""
-        mapped = _string(model.attribute("map"))
+        mapped = _name_argument(model.attribute("map"))
         return mapped if mapped is not None else model.name
 
     @staticmethod
     def schema_name(model: Model) -> str | None:
         """The model's ``@@schema``, or None when the datasource's schema applies."""
-        return _string(model.attribute("schema"))
+        return _name_argument(model.attribute("schema"))
 
     def is_scalar(self, field: Field) -> bool:
         """Whether the field is a column (not a relation to another model)."""
@@ -94,7 +94,7 @@ class PrismaMapping:
     @staticmethod
     def column_name(field: Field) -> str:
         """The field's column: ``@map`` or its name."""
-        mapped = _string(field.attribute("map"))
+        mapped = _name_argument(field.attribute("map"))
         return mapped if mapped is not None else field.name
 
     def field_for(self, model: Model, column: str) -> Field | None:
@@ -178,8 +178,14 @@ def _is_desc(sort: Value | None) -> bool:
     return isinstance(sort, Ref) and sort.name == "Desc"
 
 
-def _string(value: Attribute | Value | None) -> str | None:
-    """The first positional string of an attribute, or a string value itself; None otherwise."""
-    if isinstance(value, Attribute):
-        value = value.arg(None)
+def _name_argument(attribute: Attribute | None) -> str | None:
+    """The name an ``@map``, ``@@map`` or ``@@schema`` gives: its positional string or its ``name:`` argument
+    (``@map("created_at")`` and ``@map(name: "created_at")`` say the same); None without one."""
+    if attribute is None:
+        return None
+    return _string(attribute.arg(None)) or _string(attribute.arg("name"))
+
+
+def _string(value: Value | None) -> str | None:
+    """A string value itself; None for anything else."""
     return value if isinstance(value, str) else None

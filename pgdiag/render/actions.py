@@ -20,7 +20,7 @@ from pgdiag.core.snapshot import Snapshot
 
 TOP_ACTIONS = 5
 
-GainKind = Literal["time", "space", "rows", "range"]
+GainKind = Literal["time", "space", "rows", "range", "none"]
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,12 @@ def _query(key: str) -> Callable[[Finding], Any]:
     return lambda finding: getattr(finding.query, key) if finding.query is not None else None
 
 
+def _unmeasured(finding: Finding) -> None:
+    """For checks whose findings have no amount to weigh (a session, a lock queue, a constraint): severity
+    alone ranks them, after the findings of their severity that have one."""
+    return None
+
+
 # check id → (kind, where the amount is, what it counts)
 GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "slow_query": ("time", _query("total_ms"), "of statement time"),
@@ -94,6 +100,20 @@ GAIN_RULES: dict[str, tuple[GainKind, Callable[[Finding], Any], str]] = {
     "missing_fk_index": ("rows", _evidence("child_rows"), "rows scanned per parent delete"),
     "no_primary_key": ("rows", _evidence("n_live_tup"), "rows without a key"),
     "sequence_exhaustion": ("range", _evidence("used_percent"), "of its range used"),
+    "xid_wraparound": ("range", _evidence("used_percent"), "of the transaction ID range used"),
+    "vacuum_blocked": ("range", _evidence("used_percent"), "of the transaction ID range held back"),
+    "temp_spill": ("time", _query("total_ms"), "of statement time"),
+    "replication_slot_risk": ("space", _evidence("retained_bytes"), "of WAL retained"),
+    "index_bloat": ("space", _evidence("bloat_bytes"), "of index bloat freed"),
+    "long_transaction": ("none", _unmeasured, "nothing measurable"),
+    "blocking_locks": ("none", _unmeasured, "nothing measurable"),
+    "constraint_not_validated": ("none", _unmeasured, "nothing measurable"),
+    "connection_saturation": ("none", _unmeasured, "nothing measurable"),
+    "collation_mismatch": ("none", _unmeasured, "nothing measurable"),
+    "checkpoint_pressure": ("none", _unmeasured, "nothing measurable"),
+    "version_support": ("none", _unmeasured, "nothing measurable"),
+    "replication_lag": ("none", _unmeasured, "nothing measurable"),
+    "settings_risk": ("none", _unmeasured, "nothing measurable"),
 }
 
 

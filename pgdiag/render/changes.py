@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from pgdiag.core.findings import Finding
+from pgdiag.explain.plan import build_plan
 from pgdiag.history.compare import Comparison
+from pgdiag.history.compare.plans import PlanChange
 from pgdiag.render.styles import SEVERITY_STYLES
 
 LISTED = 10
@@ -30,6 +34,10 @@ def print_changes(comparison: Comparison, console: Console) -> None:
             console.print(f"    query {escape(d.queryid)}: {d.mean_ms_before or 0:,.2f} → {d.mean_ms_after:,.2f} ms "
                           f"per call (+{regression.change_percent:,.0f} %) over {d.calls_delta:,} calls, "
                           f"+{regression.added_ms / 1000:,.1f} s: {escape(one_line(d.text or ''))}")
+    if comparison.plan_changes:
+        console.print("  [bold]Plan changes[/bold] (the generic plan changed shape)")
+        for change in comparison.plan_changes[:LISTED]:
+            console.print(f"    {escape(plan_change_line(change))}")
     if comparison.statements:
         table = Table(title="Busiest statements since the baseline", title_justify="left", expand=False)
         for column in ("queryid", "calls", "total ms", "mean ms before", "mean ms since", "statement"):
@@ -48,6 +56,28 @@ def print_changes(comparison: Comparison, console: Console) -> None:
     if comparison.not_compared:
         console.print(f"  [dim]not compared (ran in one of the two scans only): "
                       f"{escape(', '.join(comparison.not_compared))}[/dim]")
+
+
+def plan_change_line(change: PlanChange) -> str:
+    """``query 42: Index Scan using i on t → Seq Scan on t; index i no longer exists; 0.05 → 3.10 ms per call``."""
+    parts = [f"query {change.queryid}: {plan_summary(change.old.plan)} → {plan_summary(change.new.plan)}"]
+    if change.indexes_dropped:
+        parts.append(f"index {', '.join(change.indexes_dropped)} no longer exists")
+    elif change.indexes_gone:
+        parts.append(f"index {', '.join(change.indexes_gone)} no longer used")
+    if change.analyzed:
+        parts.append(f"analysed since: {', '.join(change.analyzed)}")
+    if change.delta is not None:
+        parts.append(f"{change.delta.mean_ms_before or 0:,.2f} → {change.delta.mean_ms_after:,.2f} ms per call")
+    if change.text:
+        parts.append(one_line(change.text))
+    return "; ".join(parts)
+
+
+def plan_summary(plan: dict[str, Any]) -> str:
+    """The plan's reads of tables in order, e.g. ``Index Scan using i on t, Seq Scan on u``."""
+    reads = [node.label() for node in build_plan({"Plan": plan}).nodes if node.relation]
+    return ", ".join(reads) or str(plan.get("Node Type", "?"))
 
 
 def changes_line(comparison: Comparison) -> str:

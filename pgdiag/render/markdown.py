@@ -18,8 +18,10 @@ from pgdiag.render.changes import (
     basis_notes,
     changes_line,
     one_line,
+    plan_change_line,
     signed_bytes,
 )
+from pgdiag.render.health_facts import health_facts
 
 TOP_FINDINGS = 10
 TABLE_ROWS = 25
@@ -37,7 +39,7 @@ def render_markdown(report: Report) -> str:
              + (f" ({counts})" if counts else ""),
              "",
              f"PostgreSQL {escape(str(target.get('server_version')))} · collected "
-             f"{report.snapshot.collected_at:%Y-%m-%d %H:%M} UTC",
+             f"{report.snapshot.collected_at:%Y-%m-%d %H:%M} UTC · {escape(health_facts(report.snapshot).text())}",
              ""]
     lines += _missing(report)
     if report.comparison is not None:
@@ -76,6 +78,10 @@ def _changes(comparison: Comparison) -> list[str]:
                          f"(+{regression.change_percent:,.0f} %) over {d.calls_delta:,} calls, "
                          f"+{regression.added_ms / 1000:,.1f} s: {escape(one_line(d.text or ''))}")
         lines.append("")
+    if comparison.plan_changes:
+        lines += [f"**Plan changes** ({len(comparison.plan_changes)}): the generic plan changed shape", ""]
+        lines += [f"- {plan_change_line(change)}" for change in comparison.plan_changes[:LISTED]]
+        lines.append("")
     if comparison.tables:
         lines += ["**Table growth**", ""]
         lines += [f"- {escape(t.schema)}.{escape(t.table)}: {signed_bytes(t.bytes_delta)}"
@@ -85,10 +91,13 @@ def _changes(comparison: Comparison) -> list[str]:
 
 
 def _missing(report: Report) -> list[str]:
-    """One bullet per collector that did not run and per check that could not run, with how to fix it."""
+    """One bullet per collector that did not run and per check that could not run, with how to fix it, and the
+    tenant column used (or how to set one)."""
     bullets = [f"- collector `{s.name}` {s.status}: {escape(s.message or '')}"
                for s in report.snapshot.collectors if s.status != "ok"]
     bullets += [f"- check `{check}` not run: {escape(reason)}" for check, reason in report.not_run.items()]
+    if report.tenancy is not None:
+        bullets.append(f"- tenancy: {escape(report.tenancy.describe())}")
     return bullets + [""] if bullets else []
 
 

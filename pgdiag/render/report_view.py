@@ -7,7 +7,8 @@ docs/report.md), so it can be tested without parsing HTML.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import shlex
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +20,8 @@ from pgdiag.core.report import Report
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.render.actions import Action, Wholes, top_actions
 from pgdiag.render.charts import TOP_BARS, BarChart, Item, bar_chart
+from pgdiag.render.health_facts import HealthFacts, health_facts
+from pgdiag.render.plan_changes import PlanChangeView, plan_change_views
 from pgdiag.render.listings import (
     Listing,
     growth_by_table,
@@ -75,8 +78,10 @@ class ReportView:
     counts: dict[str, int]
     wholes: Wholes
     stats: StatsAge | None
+    health: HealthFacts
     problems: list[dict[str, Any]]
     not_run: dict[str, str]
+    tenancy: str | None
     actions: list[Action]
     groups: list[FindingGroup]
     statements: Listing
@@ -84,6 +89,9 @@ class ReportView:
     indexes: Listing
     index_flags: dict[tuple[str, str], list[dict[str, Any]]]
     charts: dict[str, BarChart | None]
+    plan_changes: list[PlanChangeView] = field(default_factory=list)
+    history_store: str | None = None
+    """The store as a shell word for ``pgdiag history --store``, when the report's snapshot is stored."""
 
 
 def report_view(report: Report) -> ReportView:
@@ -102,8 +110,10 @@ def report_view(report: Report) -> ReportView:
         counts=report.severity_counts(),
         wholes=wholes,
         stats=stats_age(report),
+        health=health_facts(snapshot),
         problems=[c for c in doc["collectors"] if c["status"] != "ok" or c["message"]],
         not_run=report.not_run,
+        tenancy=report.tenancy.describe() if report.tenancy is not None else None,
         actions=actions,
         groups=groups,
         statements=statements,
@@ -112,7 +122,21 @@ def report_view(report: Report) -> ReportView:
         index_flags=index_flags(groups),
         charts={"time": _time_chart(statements, snapshot), "sizes": _size_chart(tables),
                 "growth": _growth_chart(comparison) if comparison is not None else None},
+        plan_changes=plan_change_views(comparison),
+        history_store=store_argument(report.history_store),
     )
+
+
+def store_argument(display: str | None) -> str | None:
+    """The store's display as a ``--store`` argument: shell-quoted, without the note that a password was
+    left out (the reader's PGDIAG_STORE or ~/.pgpass supplies it).
+
+    >>> store_argument("/var/lib/pgdiag/my store.sqlite3"), store_argument(None)
+    ("'/var/lib/pgdiag/my store.sqlite3'", None)
+    """
+    if display is None:
+        return None
+    return shlex.quote(display.removesuffix(" (password redacted)"))
 
 
 def stats_age(report: Report) -> StatsAge | None:

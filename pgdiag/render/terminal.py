@@ -8,6 +8,7 @@ from rich.table import Table
 
 from pgdiag.core.findings import Finding
 from pgdiag.core.report import Report
+from pgdiag.render.health_facts import health_facts
 from pgdiag.render.styles import SEVERITY_STYLES
 
 DETAILED = 10
@@ -32,6 +33,7 @@ def print_report(report: Report, console: Console | None = None) -> None:
     console.print(f"[bold]pgdiag scan[/bold] of {escape(str(target.get('dsn')))} — PostgreSQL "
                   f"{escape(str(target.get('server_version')))}, collected "
                   f"{report.snapshot.collected_at:%Y-%m-%d %H:%M:%S} UTC")
+    console.print(f"  {escape(health_facts(report.snapshot).text())}")
     if report.comparison is not None:
         from pgdiag.render.changes import print_changes
 
@@ -42,6 +44,8 @@ def print_report(report: Report, console: Console | None = None) -> None:
                           f"{escape(status.message or '')}")
     for check_id, reason in report.not_run.items():
         console.print(f"  [dim]check {check_id} not run: {escape(reason)}[/dim]")
+    if report.tenancy is not None:
+        console.print(f"  tenancy: {escape(report.tenancy.describe())}")
     if not report.findings:
         console.print("\n[green]No findings.[/green]")
         return

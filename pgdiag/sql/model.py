@@ -186,10 +186,6 @@ class Statement:
         """Every predicate on reference `ref_id`, whichever block it is written in."""
         return tuple(p for block in self.blocks for p in block.predicates if p.ref == ref_id)
 
-    def joins_on(self, ref_id: int) -> tuple[JoinKey, ...]:
-        """Every join key with reference `ref_id` on either side."""
-        return tuple(j for block in self.blocks for j in block.joins if ref_id in (j.left_ref, j.right_ref))
-
 
 @dataclass(frozen=True)
 class Analysis:

@@ -86,9 +86,8 @@ def search_path(snapshot: Snapshot, user: str | None = None) -> tuple[str, ...]:
 
     Per-role settings of other roles (``ALTER ROLE app SET search_path``) are not visible to pgdiag.
     """
-    settings = snapshot.frame("settings")
-    value = settings.loc[settings["name"] == "search_path", "setting"] if not settings.empty else pd.Series([])
-    entries = path_entries(str(value.iloc[0])) if not value.empty else ["public"]
+    search_path = snapshot.setting("search_path")
+    entries = path_entries(search_path) if search_path is not None else ["public"]
     if user is None and snapshot.ok("server"):
         user = str(snapshot.frame("server")["current_user"].iloc[0])
     existing = _schemas_with_tables(snapshot)  # empty when the columns are unknown: then nothing is skipped

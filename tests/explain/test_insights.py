@@ -8,10 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from pgdiag.config.loader import load
+from pgdiag.core.errors import ConfigError
 from pgdiag.core.findings import Finding
-from pgdiag.explain.insights import INSIGHTS
-from pgdiag.explain.profile import ExplainOptions, Profile
-from tests.explain.helpers import findings, profile_of
+from pgdiag.db.dsn import parse
+from pgdiag.explain.insights import registry as insights
+from pgdiag.explain.profile import ExplainOptions, Profile, profile
+from tests.explain.helpers import findings, profile_of, with_settings
 from tests.pg import TestDatabase
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "explain.md"
@@ -163,6 +166,21 @@ def test_node_time_share_levels(data: TestDatabase) -> None:
     assert node_of(result, found[0]).relation == "orders"
 
 
+def test_insight_thresholds_come_from_pgdiag_toml(data: TestDatabase, tmp_path: Path) -> None:
+    """Plan insights are configured like checks: [checks.plan_*] moves a level or switches one off, and a typo
+    in a threshold name is a config error, not a silent default."""
+    config = tmp_path / "pgdiag.toml"
+    config.write_text("[checks.plan_rows_removed]\nmedium_percent = 99.99\n[checks.plan_node_time]\nenabled = false\n")
+    result = profile(parse(with_settings(data.dsn, **SERIAL)), text="SELECT count(*) FROM orders WHERE total = 1",
+                     config=load(config))
+    [removed] = findings(result, "plan_rows_removed")
+    assert removed.severity == "low" and removed.evidence["removed_percent"] < 99.99
+    assert findings(result, "plan_node_time") == []
+    config.write_text("[checks.plan_rows_removed]\nmedium_precent = 95\n")
+    with pytest.raises(ConfigError, match="'plan_rows_removed' has no option 'medium_precent'"):
+        load(config)
+
+
 def test_rows_removed_by_filter(data: TestDatabase) -> None:
     result = profile_of(data, "SELECT count(*) FROM orders WHERE total = 1", **SERIAL)
     [removed] = findings(result, "plan_rows_removed")
@@ -194,6 +212,6 @@ def test_tenant_table_without_tenant_predicate(data: TestDatabase, statement: st
 def test_every_insight_is_documented() -> None:
     """Each insight has a docstring (its documentation) and a section in docs/explain.md."""
     docs = DOCS.read_text(encoding="utf-8")
-    for insight_id, registered in INSIGHTS.items():
+    for insight_id, registered in insights().items():
         assert registered.documentation().strip(), insight_id
         assert re.search(rf"`{insight_id}`", docs), f"{insight_id} is not in docs/explain.md"

@@ -13,7 +13,7 @@ from jsonschema import Draft202012Validator
 from markupsafe import escape
 from referencing import Registry, Resource
 
-from pgdiag.explain.insights import INSIGHTS
+from pgdiag.explain.insights import registry as insights
 from tests.cli_helpers import invoke
 from tests.pg import TestDatabase, hypopg_available
 
@@ -97,7 +97,7 @@ def test_json_carries_the_index_fix(capsys, data: tuple[TestDatabase, bool]) -> 
 def test_schema_lists_exactly_the_insights() -> None:
     schema = json.loads((DOCS / "explain.schema.json").read_text(encoding="utf-8"))
     checks = schema["properties"]["findings"]["items"]["allOf"][1]["properties"]["check"]["enum"]
-    assert set(checks) == set(INSIGHTS) | {"missing_index"}
+    assert set(checks) == set(insights()) | {"missing_index"}
 
 
 def test_html_is_self_contained_and_escapes_hostile_text(capsys, data: tuple[TestDatabase, bool], tmp_path) -> None:

@@ -37,7 +37,12 @@ def second(db: TestDatabase) -> TestDatabase:
 def write_config(path: Path, db: TestDatabase, *, down: bool = True, extra: str = "") -> Path:
     """A pgdiag.toml naming `first` (no_primary_key off), `second` (DSN from the environment, its own tenant
     column) and, with `down`, a target nobody listens for (its URL carries a password)."""
+    # The shared test servers run with fsync off for speed: settings_risk (tested on throwaway
+    # clusters) would rightly put a critical finding first.
     text = f"""
+[checks.settings_risk]
+enabled = false
+
 [[targets]]
 name = "first"
 dsn = "{db.dsn}"
@@ -168,3 +173,29 @@ def test_scan_all_without_targets(capsys, tmp_path: Path) -> None:
     config.write_text("[checks.slow_query]\nmean_ms = 10\n", encoding="utf-8")
     outcome = invoke(capsys, "scan", "--all", "--config", str(config))
     assert outcome.code == 2 and "--all needs [[targets]]" in outcome.err
+
+
+def test_a_target_with_a_prisma_schema_gets_prisma_fixes(capsys, db: TestDatabase, second: TestDatabase,
+                                                         tmp_path: Path) -> None:
+    """``prisma_schema`` in [[targets]] (relative to pgdiag.toml) words that target's index findings in its
+    models; a target whose schema is missing fails alone, with one line."""
+    second.execute("CREATE TABLE IF NOT EXISTS fleet_dup (id int PRIMARY KEY, email text)",
+                   "CREATE INDEX IF NOT EXISTS fleet_dup_email_idx ON fleet_dup (email)",
+                   "CREATE INDEX IF NOT EXISTS fleet_dup_email_copy ON fleet_dup (email)")
+    (tmp_path / "app" / "prisma").mkdir(parents=True)
+    (tmp_path / "app" / "prisma" / "schema.prisma").write_text(
+        'model Dup {\n  id    Int    @id\n  email String\n  @@index([email], map: "fleet_dup_email_idx")\n'
+        '  @@map(name: "fleet_dup")\n}\n', encoding="utf-8")
+    config = tmp_path / "conf" / "pgdiag.toml"
+    config.parent.mkdir()
+    config.write_text(f'[[targets]]\nname = "app"\ndsn = "{second.dsn}"\nprisma_schema = "../app/prisma/schema.prisma"\n'
+                      f'[[targets]]\nname = "lost"\ndsn = "{db.dsn}"\nprisma_schema = "nowhere/schema.prisma"\n',
+                      encoding="utf-8")
+    out = tmp_path / "json"
+    outcome = invoke(capsys, "scan", "--all", "--config", str(config), "--json", str(out))
+    assert outcome.code == 2
+    assert outcome.err == (f"pgdiag: error: target lost: Prisma schema {config.parent / 'nowhere/schema.prisma'} "
+                           "does not exist\n")
+    report = strict_loads((out / "app.json").read_text(encoding="utf-8"))
+    fixes = [f["prisma_fix"] for f in report["findings"] if f["check"] == "duplicate_index"]
+    assert fixes and all("model Dup" in fix for fix in fixes), fixes

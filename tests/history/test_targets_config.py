@@ -24,6 +24,7 @@ from tests.cli_helpers import assert_one_line_error, invoke
     ('[[targets]]\nname = "a"\ndsn = "dbname=a"\ndsn_env = "X"\n', "exactly one of dsn or dsn_env"),
     ('[[targets]]\nname = "a"\ndsn = "dbname=a"\nhost = "db"\n', "has no option 'host'"),
     ('[[targets]]\nname = "a"\ndsn = 5\n', "dsn must be a non-empty string"),
+    ('[[targets]]\nname = "a"\ndsn = "dbname=a"\nprisma_schema = ""\n', "prisma_schema must be a non-empty string"),
     ('[[targets]]\nname = "a"\ndsn = "dbname=a"\n[targets.checks.no_such_check]\nenabled = false\n',
      "unknown check 'no_such_check'"),
     ('[[targets]]\nname = "a"\ndsn = "dbname=a"\n[targets.checks.slow_query]\nmean_ms = "fast"\n', "must be a number"),
@@ -42,12 +43,13 @@ def test_valid_sections_are_read(tmp_path: Path) -> None:
     config = tmp_path / "pgdiag.toml"
     config.write_text('[checks.slow_query]\nmean_ms = 10\n[compare]\nregression_percent = 25\n'
                       '[[targets]]\nname = "billing"\ndsn_env = "BILLING_URL"\ntenant_column = "accountId"\n'
+                      'prisma_schema = "billing/prisma/schema"\n'
                       '[targets.checks.slow_query]\nmin_calls = 5\n', encoding="utf-8")
     loaded = load(config)
     assert loaded.compare == {"regression_percent": 25}
     [entry] = loaded.targets
     assert entry == TargetEntry(name="billing", dsn_env="BILLING_URL", tenant_column="accountId",
-                                checks={"slow_query": {"min_calls": 5}})
+                                prisma_schema=tmp_path / "billing/prisma/schema", checks={"slow_query": {"min_calls": 5}})
     own = loaded.for_target(entry)
     assert own.checks == {"slow_query": {"mean_ms": 10, "min_calls": 5}}
     assert own.tenancy.tenant_column == "accountId" and loaded.tenancy.tenant_column is None

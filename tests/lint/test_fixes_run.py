@@ -19,12 +19,18 @@ from tests.pg import TestDatabase
 
 LATER = "-- in a later migration:"
 RUNNABLE = ("create-index", "create-unique-index", "drop-index", "foreign-key", "check", "set-not-null",
-            "unique-constraint", "no-lock-timeout")
+            "unique-constraint", "no-lock-timeout", "add-required-column", "reindex-table",
+            "detach-partition")
 ROWS = ('INSERT INTO "Org" SELECT g FROM generate_series(1, 20) g',
         "INSERT INTO \"User\" SELECT g, 'u' || g || '@example.com', 'user ' || g, g, 20 + g % 50, 1 + g % 20 "
         "FROM generate_series(1, 500) g")
 # What a case's statement acts on, when the earlier migration does not create it.
-SETUP = {"drop-index": ('CREATE INDEX "User_email_idx" ON "User" ("email")',)}
+SETUP = {"drop-index": ('CREATE INDEX "User_email_idx" ON "User" ("email")',),
+         "detach-partition": ('CREATE TABLE "Event" ("at" date) PARTITION BY RANGE ("at")',
+                              'CREATE TABLE "Event_2024_01" PARTITION OF "Event" FOR VALUES FROM (\'2024-01-01\') '
+                              'TO (\'2024-02-01\')')}
+# The backfill a recipe leaves to the application (a "-- backfill" comment line), as the application would run it.
+BACKFILL = {"add-required-column": 'UPDATE "User" SET "expiry" = now();'}
 
 
 def fixed_cases(tmp_path: Path) -> dict[str, str]:
@@ -41,15 +47,17 @@ def fixed_cases(tmp_path: Path) -> dict[str, str]:
 def test_fix_sql_runs_and_passes_the_linter(case: Case, db: TestDatabase, tmp_path: Path) -> None:
     [finding] = flagged(case, tmp_path / "case")
     assert finding.fix_sql and case.earlier == USERS
+    fix_sql = "\n".join(BACKFILL[case.id] if line.startswith("-- backfill") else line
+                         for line in finding.fix_sql.splitlines())
     schema = "fix_" + case.id.replace("-", "_")
     db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE", f"CREATE SCHEMA {schema}")
     with db.connect() as conn:
         conn.execute(f"SET search_path = {schema}")
-        for statement in [*pglast.split(USERS), *ROWS, *SETUP.get(case.id, ()), *pglast.split(finding.fix_sql)]:
+        for statement in [*pglast.split(USERS), *ROWS, *SETUP.get(case.id, ()), *pglast.split(fix_sql)]:
             conn.execute(statement)
 
     migrations = tmp_path / "recipe"
-    for number, part in enumerate([USERS, *finding.fix_sql.split(LATER)]):
+    for number, part in enumerate([USERS, *fix_sql.split(LATER)]):
         path = migrations / f"2024010{number}000000_step" / "migration.sql"
         path.parent.mkdir(parents=True)
         path.write_text(part, encoding="utf-8")

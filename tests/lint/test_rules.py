@@ -9,6 +9,7 @@ parsing: no database.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,6 +44,12 @@ CASES = [
     Case("create-unique-index", "index_not_concurrent",
          'CREATE UNIQUE INDEX "User_email_key" ON "User"("email");', (1,)),
     Case("drop-index", "index_not_concurrent", '-- DropIndex\n\nDROP INDEX "User_email_idx";', (3,), severity="medium"),
+    Case("reindex-table", "index_not_concurrent", 'REINDEX TABLE "User";', (1,), severity="high"),
+    Case("reindex-index-and-schema", "index_not_concurrent",
+         'REINDEX (VERBOSE) INDEX "User_pkey";\nREINDEX SCHEMA public;', (1, 2), prisma=False),
+    Case("reindex-concurrently", "index_not_concurrent", 'REINDEX TABLE CONCURRENTLY "User";', ()),
+    Case("reindex-of-table-created-here", "index_not_concurrent",
+         'CREATE TABLE "Tag" ("id" INTEGER PRIMARY KEY);\nREINDEX TABLE "Tag";', ()),
     Case("create-index-concurrently", "index_not_concurrent",
          'CREATE INDEX CONCURRENTLY "User_email_idx" ON "User"("email");', ()),
     Case("drop-index-concurrently", "index_not_concurrent", 'DROP INDEX CONCURRENTLY "User_email_idx";', ()),
@@ -52,6 +59,33 @@ CASES = [
          'CREATE TABLE IF NOT EXISTS "User" ("id" INTEGER);\nCREATE INDEX "User_age_idx" ON "User"("age");', (2,)),
     Case("drop-index-created-here", "index_not_concurrent",
          'CREATE INDEX CONCURRENTLY "x_idx" ON "User"("age");\nDROP INDEX "x_idx";', ()),
+    # add_column_not_null
+    Case("add-required-column", "add_column_not_null",
+         '-- AlterTable\nALTER TABLE "User" ADD COLUMN "expiry" TIMESTAMP(3) NOT NULL;', (2,), severity="high"),
+    Case("add-primary-key-column", "add_column_not_null",
+         'ALTER TABLE "User" DROP COLUMN "id", ADD COLUMN "uid" TEXT PRIMARY KEY;', (1,)),
+    Case("add-required-column-with-default", "add_column_not_null",
+         'ALTER TABLE "User" ADD COLUMN "expiry" TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP,\n'
+         '  ADD COLUMN "rank" SERIAL NOT NULL, ADD COLUMN "n" BIGINT GENERATED ALWAYS AS IDENTITY;', ()),
+    Case("add-optional-column", "add_column_not_null", 'ALTER TABLE "User" ADD COLUMN "expiry" TIMESTAMP(3);', ()),
+    Case("add-required-column-to-table-created-here", "add_column_not_null",
+         'CREATE TABLE "Tag" ("id" INTEGER);\nALTER TABLE "Tag" ADD COLUMN "name" TEXT NOT NULL;', ()),
+    # detach_partition
+    Case("detach-partition", "detach_partition", 'ALTER TABLE "Event" DETACH PARTITION "Event_2024_01";', (1,),
+         severity="medium"),
+    Case("detach-partition-concurrently", "detach_partition",
+         'ALTER TABLE "Event" DETACH PARTITION "Event_2024_01" CONCURRENTLY;', ()),
+    # transaction_left_open
+    Case("begin-without-commit", "transaction_left_open",
+         'BEGIN;\nALTER TABLE "User" ADD COLUMN "bio" TEXT;\nCOMMIT;\nBEGIN;\nALTER TABLE "User" DROP COLUMN "bio";',
+         (4,), prisma=False, severity="high"),
+    Case("begin-and-commit", "transaction_left_open",
+         "BEGIN;\nSET LOCAL lock_timeout = '5s';\nALTER TABLE \"User\" ADD COLUMN \"bio\" TEXT;\nCOMMIT;", (),
+         prisma=False),
+    # truncate_cascade
+    Case("truncate-cascade", "truncate_cascade", 'TRUNCATE "Org" CASCADE;', (1,), severity="high"),
+    Case("truncate-restrict-and-new-table", "truncate_cascade",
+         'TRUNCATE "Org";\nCREATE TABLE "Tmp" ("id" INTEGER);\nTRUNCATE "Tmp" CASCADE;', ()),
     # constraint_not_valid
     Case("foreign-key", "constraint_not_valid",
          '-- AddForeignKey\nALTER TABLE "User" ADD CONSTRAINT "User_orgId_fkey" FOREIGN KEY ("orgId") '
@@ -166,6 +200,14 @@ CASES = [
          "SET lock_timeout = '5s';\nSET lock_timeout = 0;\nALTER TABLE \"User\" ADD COLUMN \"bio\" TEXT;", (3,)),
     Case("new-table-referencing-existing-one", "lock_timeout_missing",
          'CREATE TABLE "Post" ("id" INTEGER, "authorId" INTEGER REFERENCES "User"("id"));', (1,)),
+    Case("foreign-key-of-new-table-to-existing-one", "lock_timeout_missing",
+         '-- CreateTable\nCREATE TABLE "Post" ("id" INTEGER, "authorId" INTEGER);\n-- AddForeignKey\n'
+         'ALTER TABLE "Post" ADD CONSTRAINT "Post_authorId_fkey" FOREIGN KEY ("authorId") REFERENCES "User"("id");',
+         (4,)),
+    Case("foreign-key-between-new-tables", "lock_timeout_missing",
+         'CREATE TABLE "Tag" ("id" INTEGER PRIMARY KEY);\nCREATE TABLE "TagLink" ("tagId" INTEGER);\n'
+         'ALTER TABLE "TagLink" ADD CONSTRAINT "TagLink_tagId_fkey" FOREIGN KEY ("tagId") REFERENCES "Tag"("id");', ()),
+    Case("lock-table", "lock_timeout_missing", 'LOCK TABLE "User" IN SHARE MODE;', (1,)),
     Case("lock-timeout-first", "lock_timeout_missing",
          "SET lock_timeout = '5s';\nALTER TABLE \"User\" ADD COLUMN \"bio\" TEXT;", ()),
     Case("only-new-tables", "lock_timeout_missing",
@@ -184,6 +226,8 @@ CASES = [
          severity="medium"),
     Case("concurrently-alone-in-prisma-migration", "concurrently_in_transaction",
          '-- CreateIndex\nCREATE INDEX CONCURRENTLY "User_email_idx" ON "User"("email");', ()),
+    Case("detach-concurrently-in-a-prisma-migration-with-others", "concurrently_in_transaction",
+         "SET lock_timeout = '5s';\nALTER TABLE \"User\" DETACH PARTITION \"User_old\" CONCURRENTLY;", (2,)),
     Case("concurrently-in-plain-file-after-commit", "concurrently_in_transaction",
          "BEGIN;\nSET LOCAL lock_timeout = '5s';\nCOMMIT;\nDROP INDEX CONCURRENTLY \"User_email_idx\";", (),
          prisma=False),
@@ -254,3 +298,41 @@ def test_the_prisma_page_lists_every_rule() -> None:
     page = (Path(__file__).resolve().parent.parent.parent / "docs" / "prisma.md").read_text(encoding="utf-8")
     for rule_id, rule in registry().items():
         assert f"| `{rule_id}` | {rule.severity} | {rule.summary()} |" in page, rule_id
+
+
+def test_a_foreign_key_added_after_create_table_names_the_existing_table(tmp_path: Path) -> None:
+    """Prisma's shape, as in a real project: CREATE TABLE, then its foreign key to an existing table by
+    ALTER TABLE. The lock on the referenced table is what waits, so the finding names it."""
+    case = Case("prisma-new-model", "lock_timeout_missing",
+                '-- CreateTable\nCREATE TABLE "ApiKey" ("id" TEXT NOT NULL, "orgId" INTEGER NOT NULL,\n'
+                '    CONSTRAINT "ApiKey_pkey" PRIMARY KEY ("id"));\n\n-- CreateIndex\n'
+                'CREATE INDEX "ApiKey_orgId_idx" ON "ApiKey"("orgId");\n\n-- AddForeignKey\n'
+                'ALTER TABLE "ApiKey" ADD CONSTRAINT "ApiKey_orgId_fkey" FOREIGN KEY ("orgId") REFERENCES "Org"("id") '
+                'ON DELETE CASCADE ON UPDATE CASCADE;', (9,))
+    (finding,) = flagged(case, tmp_path)
+    assert finding.location["line"] == 9
+    assert finding.object.table == "Org" and '"Org"' in finding.title
+    assert finding.evidence == {"locked_tables": ['"Org"']}
+
+
+def test_a_foreign_key_on_an_existing_table_names_both_tables(tmp_path: Path) -> None:
+    case = Case("existing-to-existing", "constraint_not_valid",
+                'ALTER TABLE "User" ADD CONSTRAINT "User_orgId_fkey" FOREIGN KEY ("orgId") REFERENCES "Org"("id");',
+                (1,))
+    (finding,) = flagged(case, tmp_path)
+    assert finding.object.table == "User" and 'blocks writes to "Org"' in finding.title
+    assert finding.evidence == {"referenced_table": '"Org"'}
+
+
+def test_the_squawk_table_names_only_rules_that_exist() -> None:
+    """docs/prisma.md's squawk table: each row maps squawk rules to pgdiag rules that exist, or says why not."""
+    page = (Path(__file__).resolve().parent.parent.parent / "docs" / "prisma.md").read_text(encoding="utf-8")
+    rows = [line.split(" | ") for line in page[page.index("| squawk rule | pgdiag | why |"):].splitlines()[2:]
+            if line.startswith("| `")]
+    assert len(rows) > 50
+    for squawk, pgdiag, why in rows:
+        named = set(re.findall(r"`([a-z_]+)`", pgdiag))
+        assert named <= set(registry()) and (named or "declined" in pgdiag or "not applicable" in pgdiag), squawk
+        assert why.strip(" |"), squawk
+    adopted = {rule for _, pgdiag, _ in rows for rule in re.findall(r"`([a-z_]+)`", pgdiag)}
+    assert adopted == set(registry())  # and every pgdiag rule answers some squawk rule

@@ -93,6 +93,61 @@ model Org {
                               "unique Member_userId_role_key [userId:userId:0 role:role:0] @6",
                               "index legacy_role_index [role:role:0] @7",
                               "unique member_role_uq [role:role:1] @4"]}}),
+    # Every attribute form of Prisma's reference, positional and named, as real projects write them.
+    Case("named-map-arguments", '''model Response {
+  id        String   @id @default(cuid())
+  createdAt DateTime @default(now()) @map(name: "created_at")
+  surveyId  String   @map(name: "survey_id")
+  @@index([surveyId, createdAt])
+  @@map(name: "responses")
+}''', {"Response": {"table": "responses", "schema": None,
+                    "columns": ["id:id", "createdAt:created_at", "surveyId:survey_id"],
+                    "indexes": ["index responses_survey_id_created_at_idx [surveyId:survey_id:0 createdAt:created_at:0] @5",
+                                "id responses_pkey [id:id:0] @2"]}}),
+    Case("named-fields-map-and-name", '''model Seat {
+  org   Int    @map("org_id")
+  slot  Int
+  code  String @unique(map: "seat_code") @db.VarChar(12)
+  note  String @db.Text
+  @@id(fields: [org, slot], name: "orgSlot", map: "seat_pk")
+  @@unique(fields: [slot, note], name: "slotNote", map: "seat_slot_note")
+  @@index(fields: [note(length: 20)], map: "seat_note_prefix")
+  @@index(fields: [slot(sort: Desc)], name: "seat_slot_desc")
+  @@map(name: "seats")
+  @@schema(name: "booking")
+}''', {"Seat": {"table": "seats", "schema": "booking",
+                "columns": ["org:org_id", "slot:slot", "code:code", "note:note"],
+                "indexes": ["id seat_pk [org:org_id:0 slot:slot:0] @6",
+                            "unique seat_slot_note [slot:slot:0 note:note:0] @7",
+                            "index seat_note_prefix [note:note:0] @8",
+                            "index seat_slot_desc [slot:slot:1] @9",
+                            "unique seat_code [code:code:0] @4"]}}),
+    Case("index-types-ops-and-relations", '''model Doc {
+  id       Int      @id(map: "doc_pk") @default(autoincrement())
+  ownerId  Int      @map("owner_id")
+  owner    User     @relation(name: "owned", fields: [ownerId], references: [id], onDelete: Cascade, map: "doc_owner_fk")
+  data     Json     @default("{}")
+  tags     String[] @default([])
+  score    Float    @default(-1.5)
+  live     Boolean  @default(true)
+  title    String   @unique(sort: Desc, length: 100, clustered: false)
+  updated  DateTime @updatedAt @db.Timestamptz(3)
+  legacy   String?  @ignore
+  @@index([data(ops: JsonbPathOps)], type: Gin)
+  @@index([ownerId, tags], type: Hash, clustered: false)
+  @@fulltext([title])
+}
+model User {
+  id   Int   @id
+  docs Doc[] @relation("owned")
+  @@ignore
+}''', {"Doc": {"table": "Doc", "schema": None,
+               "columns": ["id:id", "ownerId:owner_id", "data:data", "tags:tags", "score:score", "live:live",
+                           "title:title", "updated:updated", "legacy:legacy"],
+               "indexes": ["index Doc_data_idx [data:data:0] @12", "index Doc_owner_id_tags_idx "
+                           "[ownerId:owner_id:0 tags:tags:0] @13", "id doc_pk [id:id:0] @2",
+                           "unique Doc_title_key [title:title:1] @9"]},
+          "User": {"table": "User", "schema": None, "columns": ["id:id"], "indexes": ["id User_pkey [id:id:0] @17"]}}),
     Case("keywords-types-and-other-blocks", '''generator client {
   provider = "prisma-client-js"
 }
@@ -190,3 +245,17 @@ def test_schema_folder_and_discovery(tmp_path: Path) -> None:
     assert find_schema(tmp_path / "db") is None
     with pytest.raises(PrismaSchemaError, match="does not exist"):
         resolve_schema(tmp_path / "nope.prisma", tmp_path)
+
+
+def test_prisma_config_ts_names_the_schema_folder(tmp_path: Path) -> None:
+    """Prisma 6+'s prisma.config.ts comes first when its schema is a string literal (formbricks' layout)."""
+    (tmp_path / "schema").mkdir()
+    (tmp_path / "schema" / "main.prisma").write_text('model Main {\n  id Int @id\n}\n')
+    (tmp_path / "prisma").mkdir()
+    (tmp_path / "prisma" / "schema.prisma").write_text('model Default {\n  id Int @id\n}\n')
+    (tmp_path / "prisma.config.ts").write_text(
+        'import { defineConfig } from "prisma/config";\nexport default defineConfig({\n  schema: "./schema",\n'
+        '  migrations: { path: "./migration" },\n});\n')
+    assert find_schema(tmp_path) == Path("schema")
+    (tmp_path / "prisma.config.ts").write_text('export default defineConfig({ schema: path.join("db", "x") });\n')
+    assert find_schema(tmp_path) == Path("prisma/schema.prisma")  # a computed path is not run: Prisma's defaults

@@ -672,3 +672,18 @@ def test_a_cast_column_is_marked_and_gets_no_index_advice() -> None:
     assert [(p.column, p.column_cast) for p in analysis.statement.top.predicates] == [("a", True), ("b", False)]
     item = WorkloadStatement(StatementRef(None, analysis.statement.text, 2, 10, 100.0, 10, 100), analysis.statement)
     assert [access.equality for access in table_accesses(item)] == [("b",)]
+
+
+def test_a_predicate_an_outer_join_does_not_restrict_keeps_its_origin_and_cast() -> None:
+    """In ``c LEFT JOIN b ON …`` a condition on c does not filter c's rows: it is filed as not top-level, and
+    it still says where its value comes from (the CTE b) and that its column is cast."""
+    catalogue = lookup({("public", "t"): ["org"], ("public", "c"): ["org", "x"], ("public", "d"): ["id"]})
+    analysis = analyze('WITH b AS (SELECT "org" FROM "t") SELECT * FROM "c" LEFT JOIN b ON b."org" = "c"."org"',
+                       ("public",), catalogue)
+    assert analysis.statement is not None
+    [on_c] = [p for block in analysis.statement.blocks for p in block.predicates if p.column == "org"]
+    assert not on_c.top_level and on_c.origin is not None and on_c.origin.column == "org"
+    analysis = analyze('SELECT * FROM "c" LEFT JOIN "d" ON "c"."x"::text = $1', ("public",), catalogue)
+    assert analysis.statement is not None
+    [cast] = analysis.statement.top.predicates
+    assert (cast.column, cast.top_level, cast.column_cast) == ("x", False, True)

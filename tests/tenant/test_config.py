@@ -24,8 +24,10 @@ def test_tenancy_section_is_read(tmp_path: Path) -> None:
     """Every key of [tenancy] is read into `TenancyConfig`; [checks] beside it keeps working."""
     config = load(write(tmp_path, '[tenancy]\ntenant_column = "tenant_id"\nglobal_tables = ["Country", "public.Plan"]\n'
                                   'allowed_statements = ["-123", \'SELECT 1 FROM "Alert"\']\n'
+                                  'ignore_roles = ["prisma_migrate"]\n'
                                   '[checks.tenant_index_missing]\nlarge_rows = 5\n'))
-    assert config.tenancy == TenancyConfig("tenant_id", ("Country", "public.Plan"), ("-123", 'SELECT 1 FROM "Alert"'))
+    assert config.tenancy == TenancyConfig("tenant_id", ("Country", "public.Plan"), ("-123", 'SELECT 1 FROM "Alert"'),
+                                           ("prisma_migrate",))
     settings = registry()["tenant_index_missing"].settings(config.overrides("tenant_index_missing"))
     assert (settings.large_rows, settings.tenancy) == (5, config.tenancy)
 
@@ -43,6 +45,7 @@ def test_without_tenancy_section_the_column_is_detected(tmp_path: Path) -> None:
     ("[tenancy]\ntenant_column = ''", "tenancy.tenant_column must be a column name"),
     ("[tenancy]\nglobal_tables = 'Country'", "tenancy.global_tables must be a list of strings"),
     ("[tenancy]\nallowed_statements = [1, 2]", "tenancy.allowed_statements must be a list of strings"),
+    ("[tenancy]\nignore_roles = 'migrator'", "tenancy.ignore_roles must be a list of strings"),
     ("tenancy = 3", "[tenancy] must be a table"),
 ])
 def test_invalid_tenancy_section(tmp_path: Path, text: str, fragment: str) -> None:

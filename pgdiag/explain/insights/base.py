@@ -1,53 +1,33 @@
-"""What a plan insight is: a function from the plan (and what pgdiag knows around it) to findings.
-
-Each insight is registered with its ``plan_*`` id and its thresholds; its docstring is its
-documentation: a summary line, then when it fires, the severity mapping and the fix
-(docs/explain.md lists them all).
+"""What a plan insight is: a catalogue entry whose `run` turns the plan (and what pgdiag knows around it) into
+findings. Insights are classes found by scanning `pgdiag.explain.insights`, like checks and migration rules.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from pgdiag.core.findings import Finding, ObjectRef, QueryRef, severity_rank
+from pgdiag.core.plugins import Entry, Threshold
 from pgdiag.explain.fix import IndexFix
 from pgdiag.explain.plan import Plan, PlanNode
 from pgdiag.sql import Statement
 
 LEVELS = ("low", "medium", "high")
-InsightFunction = Callable[..., Iterable[Finding]]
+
+__all__ = ["Insight", "InsightContext", "Threshold", "level", "pretty_rows", "run_insights"]
 
 
-@dataclass(frozen=True)
-class Insight:
-    """A registered insight: its check id, its function and the thresholds passed to it."""
+class Insight(Entry):
+    """Base class: a catalogue entry (`pgdiag.core.plugins.Entry`) with a ``plan_*`` id. A subclass's docstring
+    is its documentation (summary, when it fires, the severity mapping, the fix; docs/explain.md lists them);
+    its thresholds are set in pgdiag.toml under ``[checks.<id>]`` like a check's."""
 
-    id: str
-    run: InsightFunction
-    thresholds: dict[str, Any]
-
-    def documentation(self) -> str:
-        """The insight's documentation page: its docstring and its thresholds."""
-        text = inspect.getdoc(self.run) or ""
-        if self.thresholds:
-            text += "\n\nThresholds: " + ", ".join(f"{name} = {value!r}" for name, value in self.thresholds.items())
-        return text
-
-
-INSIGHTS: dict[str, Insight] = {}
-
-
-def insight(check_id: str, **thresholds: Any) -> Callable[[InsightFunction], InsightFunction]:
-    """Register the decorated function as insight `check_id`, called with `thresholds` as keyword arguments."""
-    def register(function: InsightFunction) -> InsightFunction:
-        """Record `function` under `check_id` and hand it back unchanged."""
-        INSIGHTS[check_id] = Insight(check_id, function, thresholds)
-        return function
-    return register
+    def run(self, context: InsightContext, settings: Any) -> Iterable[Finding]:
+        """The findings of this insight in `context`'s plan, under `settings` (an instance of its `Settings`)."""
+        raise NotImplementedError
 
 
 @dataclass
@@ -107,11 +87,17 @@ def plan_fingerprint(check: str, obj: ObjectRef, query: QueryRef, node: PlanNode
     return hashlib.sha256(payload.encode()).hexdigest()[:16]
 
 
-def run_insights(context: InsightContext) -> list[Finding]:
-    """Every registered insight's findings, worst first, then in plan order."""
+def run_insights(context: InsightContext, insights: dict[str, type[Insight]],
+                 overrides: Callable[[str], dict[str, Any]] | None = None,
+                 enabled: Callable[[str], bool] | None = None) -> list[Finding]:
+    """The findings of every enabled insight of `insights` (settings from `overrides` by id: pgdiag.toml), worst
+    first, then in plan order."""
     found: list[Finding] = []
-    for registered in INSIGHTS.values():
-        found.extend(registered.run(context, **registered.thresholds))
+    for insight_id, insight_class in insights.items():
+        if enabled is not None and not enabled(insight_id):
+            continue
+        settings = insight_class.settings(overrides(insight_id) if overrides is not None else {})
+        found.extend(insight_class().run(context, settings))
     return sorted(found, key=lambda f: (severity_rank(f.severity), (f.evidence or {}).get("node", 0)))
 
 

@@ -8,12 +8,12 @@ declared foreign key (child to parent or parent to child).
 
 from __future__ import annotations
 
-from typing import Iterator
+from typing import Any, ClassVar, Iterator
 
 import pandas as pd
 
 from pgdiag.core.findings import Finding, ObjectRef
-from pgdiag.explain.insights.base import InsightContext, insight
+from pgdiag.explain.insights.base import Insight, InsightContext
 from pgdiag.explain.plan import PlanNode
 from pgdiag.sql import Statement, TableRef
 
@@ -23,8 +23,7 @@ ForeignKeyPairs = frozenset[tuple[str, str, str, str, str, str]]
 """(child schema, child table, child column, parent schema, parent table, parent column) of declared keys."""
 
 
-@insight("plan_tenant_unfiltered")
-def tenant_unfiltered(context: InsightContext) -> Iterator[Finding]:
+class TenantUnfiltered(Insight):
     """A table that has the tenant column is read without a predicate on it.
 
     Fires for each table reference of the statement whose table has the tenant column (DESIGN §7's
@@ -34,26 +33,30 @@ def tenant_unfiltered(context: InsightContext) -> Iterator[Finding]:
     should be scoped to one tenant: without it, one tenant sees or changes another's data, and the
     query reads every tenant's rows.
     """
-    statement, column = context.statement, context.tenant_column
-    if statement is None or column is None:
-        return
-    scoped = scoped_refs(statement, column, context.foreign_keys)
-    for ref in statement.refs:
-        if ref.id in scoped or ref.role == "insert_target" or (ref.schema, ref.table) not in context.tenant_tables:
-            continue
-        node = _node_reading(context.plan.nodes, ref)
-        if node is None:
-            continue
-        writes = ref.role in WRITES
-        yield context.finding(
-            "plan_tenant_unfiltered", "high" if writes else "medium", node,
-            title=f"{ref.table} is {'changed' if writes else 'read'} without a predicate on {column}",
-            why=f"{ref.table} holds every tenant's rows and nothing in this statement limits it to one tenant, so "
-                f"it {'changes' if writes else 'returns'} other tenants' rows and reads all of them.",
-            action=f"Add {column} = $n for the current tenant to the statement (or join it to a table that has one).",
-            evidence={"tenant_column": column, "role": ref.role},
-            obj=ObjectRef(schema=ref.schema, table=ref.table, columns=(column,)))
 
+    id: ClassVar[str] = "plan_tenant_unfiltered"
+
+    def run(self, context: InsightContext, settings: Any) -> Iterator[Finding]:
+        """This insight's findings in `context`'s plan."""
+        statement, column = context.statement, context.tenant_column
+        if statement is None or column is None:
+            return
+        scoped = scoped_refs(statement, column, context.foreign_keys)
+        for ref in statement.refs:
+            if ref.id in scoped or ref.role == "insert_target" or (ref.schema, ref.table) not in context.tenant_tables:
+                continue
+            node = _node_reading(context.plan.nodes, ref)
+            if node is None:
+                continue
+            writes = ref.role in WRITES
+            yield context.finding(
+                "plan_tenant_unfiltered", "high" if writes else "medium", node,
+                title=f"{ref.table} is {'changed' if writes else 'read'} without a predicate on {column}",
+                why=f"{ref.table} holds every tenant's rows and nothing in this statement limits it to one tenant, so "
+                    f"it {'changes' if writes else 'returns'} other tenants' rows and reads all of them.",
+                action=f"Add {column} = $n for the current tenant to the statement (or join it to a table that has one).",
+                evidence={"tenant_column": column, "role": ref.role},
+                obj=ObjectRef(schema=ref.schema, table=ref.table, columns=(column,)))
 
 def scoped_refs(statement: Statement, column: str, foreign_keys: ForeignKeyPairs) -> set[int]:
     """Ids of the references pinned to one tenant, directly or through joins to pinned ones."""

@@ -4,15 +4,17 @@ a `Comparison` out; no database access, so it works on stored snapshots."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
+from pgdiag.collect.plans import StatementPlan
 from pgdiag.core.errors import ConfigError
 from pgdiag.core.findings import Finding
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.history.compare.findings import finding_changes
+from pgdiag.history.compare.plans import PlanChange, plan_changes, plan_regression_findings
 from pgdiag.history.compare.statements import (
     Regression,
     StatementDelta,
@@ -37,6 +39,9 @@ class CompareSettings:
     """How many statement deltas the report lists (the most total time since the baseline first)."""
     tables: int = 50
     """How many tables the report lists under growth (most growth first)."""
+    plan_statements: int = 50
+    """With --store: how many top statements (by total time) get their generic plan stored, besides the
+    statements of critical and high findings."""
 
     @classmethod
     def validate(cls, section: Any, path: Path) -> dict[str, Any]:
@@ -58,11 +63,13 @@ class CompareSettings:
 
 @dataclass(frozen=True)
 class Side:
-    """One of the two scans: its snapshot, its findings and the checks that ran in it."""
+    """One of the two scans: its snapshot, its findings, the checks that ran in it and its statements' plans
+    by queryid (none for scans stored without plans)."""
 
     snapshot: Snapshot
     findings: Sequence[Finding]
     checks_ran: frozenset[str]
+    plans: Mapping[str, StatementPlan] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,10 @@ class Comparison:
     statements: list[StatementDelta]
     regressions: list[Regression]
     tables: list[TableGrowth]
+    plan_changes: list[PlanChange] = field(default_factory=list)
+    plan_findings: list[Finding] = field(default_factory=list)
+    """``plan_regression`` findings: drawn from the two scans together, so they join the report's findings
+    (not the stored snapshot's, which a later comparison would otherwise call resolved)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract's ``comparison`` object (docs/json-contract.md)."""
@@ -88,6 +99,7 @@ class Comparison:
             "statements": [d.to_dict() for d in self.statements],
             "regressions": [r.to_dict() for r in self.regressions],
             "tables": [t.to_dict() for t in self.tables],
+            "plan_changes": [c.to_dict() for c in self.plan_changes],
             "statements_info": {
                 "compared": self.basis.compared,
                 "stats_reset": iso_utc(self.basis.stats_reset) if self.basis.stats_reset else None,
@@ -101,14 +113,15 @@ def compare(baseline_id: int, before: Side, after: Side, settings: CompareSettin
     settings = settings or CompareSettings()
     changes = finding_changes(before.findings, before.checks_ran, after.findings, after.checks_ran)
     basis, deltas = statement_deltas(before.snapshot, after.snapshot)
+    slower = regressions(deltas, percent=settings.regression_percent, min_calls=settings.regression_min_calls,
+                         min_added_ms=settings.regression_min_added_ms)
+    changed = plan_changes(before.snapshot, before.plans, after.snapshot, after.plans, deltas, slower)
     return Comparison(
         baseline_id=baseline_id, baseline_collected_at=before.snapshot.collected_at,
         new=changes.new, resolved=changes.resolved, not_compared=changes.not_compared,
         basis=basis, statements=deltas[:settings.statements],
-        regressions=regressions(deltas, percent=settings.regression_percent,
-                                min_calls=settings.regression_min_calls,
-                                min_added_ms=settings.regression_min_added_ms),
-        tables=table_growth(before.snapshot, after.snapshot, settings.tables),
+        regressions=slower, tables=table_growth(before.snapshot, after.snapshot, settings.tables),
+        plan_changes=changed, plan_findings=plan_regression_findings(changed, before.snapshot),
     )
 
 

@@ -17,10 +17,12 @@ from types import TracebackType
 from typing import Any, Callable, Iterator, Sequence
 
 from pgdiag import __version__
+from pgdiag.collect.plans import StatementPlan
 from pgdiag.core.errors import PgdiagError
 from pgdiag.core.findings import SEVERITIES, Finding
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.history.store import codec
+from pgdiag.history.store.plans import plans_of, prune_plans, statement_plans, write_plans
 from pgdiag.history.store.sqlfiles import migrations, statement
 
 STORE_FORMAT = "pgdiag-store"
@@ -70,17 +72,20 @@ class NewSnapshot:
     findings: Sequence[Finding]
     not_run: dict[str, str] = field(default_factory=dict)
     checks_ran: tuple[str, ...] = ()
+    plans: Sequence[StatementPlan] = ()
 
 
 @dataclass
 class StoredSnapshot:
-    """A snapshot read back from the store, with everything needed to re-render or compare it."""
+    """A snapshot read back from the store, with everything needed to re-render or compare it (`plans` by
+    queryid; empty for snapshots stored without plans)."""
 
     info: SnapshotInfo
     snapshot: Snapshot
     findings: list[Finding]
     not_run: dict[str, str]
     checks_ran: tuple[str, ...]
+    plans: dict[str, StatementPlan] = field(default_factory=dict)
 
 
 class Store(ABC):
@@ -174,9 +179,10 @@ class Store(ABC):
         }
         rows = [{"position": position, "fingerprint": f.fingerprint, "check_id": f.check, "severity": f.severity,
                  "title": f.title, "doc": codec.encode_finding(f)} for position, f in enumerate(record.findings)]
-        with self._write():
+        with self._write() as run:
             snapshot_id = self._insert_snapshot(params)
             self._insert_findings([{**row, "snapshot_id": snapshot_id} for row in rows])
+            write_plans(run, snapshot_id, record.plans)
         return snapshot_id
 
     def snapshots(self, target: str | None = None) -> list[SnapshotInfo]:
@@ -208,12 +214,14 @@ class Store(ABC):
             if not rows:
                 raise StoreError(f"no snapshot {snapshot_id} in store {self.display} (see `pgdiag history`)")
             findings = run("select_findings", {"id": snapshot_id})
+            plans = run("select_snapshot_plans", {"id": snapshot_id})
         row = rows[0]
         info = self._info(row[:_INFO_COLUMNS])
         frames, checks_ran, not_run = row[_INFO_COLUMNS:]
         try:
             snapshot = codec.decode_snapshot(bytes(frames))
             stored_findings = [codec.decode_finding(doc) for (doc,) in findings]
+            stored_plans = plans_of(plans)
         except PgdiagError as exc:
             raise StoreError(f"snapshot {snapshot_id} in store {self.display} is unreadable: {exc}") from None
         ran = _json(checks_ran)
@@ -223,7 +231,12 @@ class Store(ABC):
         if not (isinstance(skipped, dict) and all(isinstance(reason, str) for reason in skipped.values())):
             raise self._damaged(snapshot_id, "not_run", not_run)
         return StoredSnapshot(info=info, snapshot=snapshot, findings=stored_findings, not_run=skipped,
-                              checks_ran=tuple(ran))
+                              checks_ran=tuple(ran), plans=stored_plans)
+
+    def statement_plans(self, queryid: str) -> dict[int, tuple[str, float]]:
+        """Statement `queryid`'s plan fingerprint and estimated cost per snapshot id that planned it."""
+        with self._read() as run:
+            return statement_plans(run, queryid)
 
     def prune(self, older_than: datetime) -> int:
         """Delete snapshots collected before `older_than`, keeping each target's latest; return how many went."""
@@ -232,6 +245,7 @@ class Store(ABC):
             count = int(run("count_prunable", params)[0][0])
             run("delete_prunable_findings", params)
             run("delete_prunable_snapshots", params)
+            prune_plans(run)
         return count
 
     def _info(self, row: Sequence[Any]) -> SnapshotInfo:

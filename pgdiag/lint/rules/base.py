@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
 from typing import Any, ClassVar, Iterable, Iterator
 
@@ -11,6 +10,7 @@ from pglast import ast
 from pglast.enums import AlterTableType
 
 from pgdiag.core.findings import Finding, ObjectRef, QueryRef
+from pgdiag.core.plugins import Entry
 from pgdiag.lint.nodes import TableRef, commands, table_ref
 from pgdiag.lint.state import FileContext
 from pgdiag.lint.statements import Statement
@@ -21,22 +21,12 @@ PRISMA_OWN_MIGRATION = ("Put it in a migration of its own (`prisma migrate dev -
                         "statements as one transaction, where PostgreSQL refuses CONCURRENTLY.")
 
 
-class Rule:
-    """Base class. A subclass's docstring is its documentation page: a summary line, then **Problem**,
-    **Why it matters** and **Fix** sections; `severity` is its default severity."""
+class Rule(Entry):
+    """Base class: a catalogue entry (`pgdiag.core.plugins.Entry`). A subclass's docstring is its documentation
+    page: a summary line, then **Problem**, **Why it matters** and **Fix** sections; `severity` is its default
+    severity."""
 
-    id: ClassVar[str]
     severity: ClassVar[str]
-
-    @classmethod
-    def summary(cls) -> str:
-        """The first line of the documentation page."""
-        return (inspect.getdoc(cls) or "").splitlines()[0]
-
-    @classmethod
-    def documentation(cls) -> str:
-        """The whole documentation page."""
-        return inspect.getdoc(cls) or ""
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """Findings for `statement`, judged against what earlier statements established (`context`)."""

@@ -89,14 +89,19 @@ class ConstraintNotValid(Rule):
             fix_sql = (f"{deparse(single)}\n-- in a later migration:\n"
                        f"ALTER TABLE {table.sql()} VALIDATE CONSTRAINT {quote_ident(constraint.conname)};")
         name = f" {constraint.conname}" if constraint.conname else ""
+        referenced = table_ref(constraint.pktable) if constraint.contype == ConstrType.CONSTR_FOREIGN \
+            and constraint.pktable is not None else None
+        also = (f", and blocks writes to {referenced.sql()} meanwhile"
+                if referenced is not None and not referenced.matches(table) else "")
         return self.finding(
             statement, context,
-            title=f"Adding {kind}{name} to {table.sql()} checks every row under lock",
+            title=f"Adding {kind}{name} to {table.sql()} checks every row under lock{also}",
             recommendation=(f"Add the {kind} NOT VALID (new rows are checked at once, the lock is brief), then "
                             "VALIDATE CONSTRAINT it in a later migration: validation lets reads and writes go on."
                             + ("" if constraint.conname else " Name the constraint so it can be validated.")),
             obj=ObjectRef(schema=table.schema, table=table.name, columns=tuple(columns) or None),
             fix_sql=fix_sql,
+            evidence={"referenced_table": referenced.sql()} if referenced is not None else None,
         )
 
     def _on_new_column(self, statement: Statement, context: FileContext, table: TableRef, column: ast.ColumnDef,

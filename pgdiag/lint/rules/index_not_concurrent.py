@@ -1,13 +1,15 @@
-"""index_not_concurrent: CREATE INDEX or DROP INDEX that blocks writes to a table in use."""
+"""index_not_concurrent: CREATE INDEX, REINDEX or DROP INDEX that blocks writes to a table in use."""
 
 from __future__ import annotations
 
 from typing import ClassVar, Iterable
 
 from pglast import ast
-from pglast.enums import ObjectType
+from pglast.enums import ObjectType, ReindexObjectType
 
 from pgdiag.core.findings import Finding, ObjectRef
+from pgdiag.core.sqltext import quote_ident
+from pgdiag.lint.locks import outside_transaction_command
 from pgdiag.lint.nodes import altered, deparse, name_ref, table_ref
 from pgdiag.lint.rules.base import PRISMA_OWN_MIGRATION, Rule
 from pgdiag.lint.state import FileContext
@@ -15,7 +17,7 @@ from pgdiag.lint.statements import Statement
 
 
 class IndexNotConcurrent(Rule):
-    """Index built or dropped without CONCURRENTLY on a table that already exists.
+    """Index built, rebuilt or dropped without CONCURRENTLY on a table that already exists.
 
     **Problem**
 
@@ -24,10 +26,12 @@ class IndexNotConcurrent(Rule):
     takes minutes on a large table. ``DROP INDEX`` without ``CONCURRENTLY`` needs an ACCESS EXCLUSIVE
     lock on the table: short, but it queues behind any running query and every later query queues
     behind it. Prisma Migrate writes both forms (``-- CreateIndex`` for a new ``@@index``,
-    ``-- DropIndex`` for a removed one). Indexes on tables created earlier in the same migration, and
-    indexes dropped that the same migration created, are not reported: nobody uses them yet.
+    ``-- DropIndex`` for a removed one). ``REINDEX`` without ``CONCURRENTLY`` (hand-written, to repair
+    a bloated or corrupt index) blocks writes to the table like ``CREATE INDEX``, and reads that would
+    use the index too. Indexes on tables created earlier in the same migration, and indexes dropped or
+    rebuilt that the same migration created, are not reported: nobody uses them yet.
 
-    Severity is high for ``CREATE INDEX``, medium for ``DROP INDEX``.
+    Severity is high for ``CREATE INDEX`` and ``REINDEX``, medium for ``DROP INDEX``.
 
     **Why it matters**
 
@@ -36,9 +40,10 @@ class IndexNotConcurrent(Rule):
 
     **Fix**
 
-    Build and drop concurrently (writes go on)::
+    Build, rebuild and drop concurrently (writes go on; ``REINDEX … CONCURRENTLY`` needs PostgreSQL 12)::
 
         CREATE INDEX CONCURRENTLY "Alert_organizationId_idx" ON "Alert" ("organizationId");
+        REINDEX INDEX CONCURRENTLY "Alert_organizationId_idx";
         DROP INDEX CONCURRENTLY "Alert_status_idx";
 
     ``CONCURRENTLY`` cannot run inside a transaction block. In a Prisma project, give the statement a
@@ -59,6 +64,8 @@ class IndexNotConcurrent(Rule):
             yield from self._create(statement, context, node)
         elif isinstance(node, ast.DropStmt) and node.removeType == ObjectType.OBJECT_INDEX and not node.concurrent:
             yield from self._drop(statement, context, node)
+        elif isinstance(node, ast.ReindexStmt) and outside_transaction_command(node) is None:
+            yield from self._reindex(statement, context, node)
 
     def _create(self, statement: Statement, context: FileContext, node: ast.IndexStmt) -> Iterable[Finding]:
         """A ``CREATE INDEX`` on a table this migration did not create."""
@@ -76,6 +83,30 @@ class IndexNotConcurrent(Rule):
                             "(DROP INDEX CONCURRENTLY) and run it again."),
             obj=ObjectRef(schema=table.schema, table=table.name, index=node.idxname, columns=columns or None),
             fix_sql=deparse(altered(node, concurrent=True)),
+        )
+
+    def _reindex(self, statement: Statement, context: FileContext, node: ast.ReindexStmt) -> Iterable[Finding]:
+        """A ``REINDEX`` of an index, table, schema or database this migration did not create."""
+        if node.kind == ReindexObjectType.REINDEX_OBJECT_TABLE and context.is_new(table_ref(node.relation)):
+            return
+        if node.kind == ReindexObjectType.REINDEX_OBJECT_INDEX and node.relation.relname in context.created_indexes:
+            return
+        name = table_ref(node.relation).sql() if node.relation is not None else \
+            quote_ident(node.name) if node.name else None
+        table = table_ref(node.relation) if node.kind == ReindexObjectType.REINDEX_OBJECT_TABLE else None
+        index = node.relation.relname if node.kind == ReindexObjectType.REINDEX_OBJECT_INDEX else None
+        kind = node.kind.name.removeprefix("REINDEX_OBJECT_")
+        target = f"{kind.lower()} {name}" if name else f"the {kind.lower()}"
+        # REINDEX KIND CONCURRENTLY name: the form PostgreSQL 12 and 13 accept too (an option list needs 14).
+        fix_sql = f"REINDEX {kind} CONCURRENTLY {name};" if name and kind != "SYSTEM" else None
+        prisma = f" {PRISMA_OWN_MIGRATION}" if context.file.prisma else ""
+        yield self.finding(
+            statement, context,
+            title=f"REINDEX of {target} blocks writes (and reads that use its indexes) while it rebuilds",
+            recommendation=("Rebuild with REINDEX … CONCURRENTLY (PostgreSQL 12+), which lets reads and writes go on."
+                            f"{prisma}"),
+            obj=ObjectRef(schema=table.schema if table else None, table=table.name if table else None, index=index),
+            fix_sql=fix_sql,
         )
 
     def _drop(self, statement: Statement, context: FileContext, node: ast.DropStmt) -> Iterable[Finding]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Iterable
 
 from pgdiag.core.findings import Finding, ObjectRef
-from pgdiag.lint.locks import locks_existing, outside_transaction_command
+from pgdiag.lint.locks import existing_locked_tables, locks_existing, outside_transaction_command
 from pgdiag.lint.rules.base import Rule
 from pgdiag.lint.state import FileContext
 from pgdiag.lint.statements import Statement
@@ -19,11 +19,14 @@ class LockTimeoutMissing(Rule):
     **Problem**
 
     No ``SET lock_timeout`` comes before the first statement of the file that locks a table (or index)
-    the migration did not create. Reported once per file, at that statement. A Prisma migration made
-    only of statements that cannot run in a transaction (``CREATE INDEX CONCURRENTLY`` alone, as
-    recommended) is not reported: nothing can go beside such a statement, so set the timeout on the
-    role that runs migrations instead (``ALTER ROLE migrator SET lock_timeout = '5s';``), which a
-    linter cannot see.
+    the migration did not create, naming the tables it waits for. A foreign key counts on both sides:
+    ``ALTER TABLE "Post" ADD CONSTRAINT … FOREIGN KEY … REFERENCES "User"`` (as Prisma Migrate adds every
+    relation, also right after ``CREATE TABLE "Post"``) waits for SHARE ROW EXCLUSIVE on ``"User"``, which
+    queues behind any long transaction on ``"User"`` and blocks its writers meanwhile. Reported once per
+    file, at that statement. A Prisma migration made only of statements that cannot run in a transaction
+    (``CREATE INDEX CONCURRENTLY`` alone, as recommended) is not reported: nothing can go beside such a
+    statement, so set the timeout on the role that runs migrations instead (``ALTER ROLE migrator SET
+    lock_timeout = '5s';``), which a linter cannot see.
 
     Severity is low: nothing is wrong until a long query holds the table at deploy time.
 
@@ -51,12 +54,16 @@ class LockTimeoutMissing(Rule):
         context.reported.add(self.id)
         if context.file.prisma and all(outside_transaction_command(s.node) for s in context.statements):
             return
+        tables = existing_locked_tables(statement.node, context)
+        names = ", ".join(t.sql() for t in tables)
         yield self.finding(
             statement, context,
-            title="No lock_timeout before the first lock this migration waits for",
+            title=("No lock_timeout before the first lock this migration waits for"
+                   + (f", on {names}" if names else "")),
             recommendation=(f"Start the file with SET lock_timeout = '{DEFAULT_TIMEOUT}'; so a statement stuck behind "
-                            "a long query fails fast instead of queueing all traffic to the table behind it; retry "
-                            "the migration later."),
-            obj=ObjectRef(),
+                            f"a long query fails fast instead of queueing all traffic to {names or 'the table'} behind "
+                            "it; retry the migration later."),
+            obj=ObjectRef(schema=tables[0].schema, table=tables[0].name) if tables else ObjectRef(),
             fix_sql=f"SET lock_timeout = '{DEFAULT_TIMEOUT}';",
+            evidence={"locked_tables": [t.sql() for t in tables]} if tables else None,
         )

@@ -1,24 +1,23 @@
-"""The [checks.*] sections of pgdiag.toml, validated against what each check declares: a typo is an error,
-never a silent default."""
+"""The [checks.*] sections of pgdiag.toml, validated against what each catalogue entry (a check, a plan insight)
+declares: a typo is an error, never a silent default."""
 
 from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
-from pgdiag.checks import registry
 from pgdiag.core.errors import ConfigError
+from pgdiag.core.plugins import Entry
 
 MAX_DAYS = 36_500
 """The longest period (100 years) a ``…_days`` threshold accepts; far longer ones overflow date arithmetic."""
 
 
-def validate_checks(checks: Any, path: Path) -> dict[str, dict[str, Any]]:
-    """Check sections, ids, option names and value types against what the checks declare."""
+def validate_checks(checks: Any, path: Path, known: Mapping[str, type[Entry]]) -> dict[str, dict[str, Any]]:
+    """Check sections, ids, option names and value types against what the entries of `known` declare."""
     if not isinstance(checks, dict):
         raise ConfigError(f"invalid config file {path}: [checks] must be a table")
-    known = registry()
     for check_id, options in checks.items():
         if check_id not in known:
             raise ConfigError(f"invalid config file {path}: unknown check {check_id!r} "
