@@ -72,7 +72,7 @@ def quick_check(path: Path) -> None:
 def inflate_all(path: Path) -> None:
     with closing(sqlite3.connect(path)) as conn:
         for (frames,) in conn.execute("SELECT frames FROM snapshots"):
-            codec.check_snapshot(bytes(frames))
+            codec.check_compressed(bytes(frames))
 
 
 def findings(path: Path) -> None:

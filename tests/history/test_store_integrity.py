@@ -4,6 +4,7 @@ one is exit 2 with "corrupt store, not written" and the file unchanged; a file t
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -102,7 +103,35 @@ def test_damage_inside_a_snapshot_that_sqlite_cannot_see(capsys, db: TestDatabas
         handle.seek(at)
         handle.write(random.Random(7).randbytes(length))
     assert quick_check(path) == "ok"
-    assert_not_written(capsys, db, path, "corrupt store, not written", "snapshot 1", "damaged snapshot data")
+    assert_not_written(capsys, db, path, "corrupt store, not written", "snapshot 1", "damaged compressed data")
+
+
+def test_a_stored_plan_whose_crc_no_longer_matches(capsys, db: TestDatabase, scanned: ScanResult,
+                                                   tmp_path: Path) -> None:
+    """Plans (issue 20) are gzip blobs too: one whose last bytes (the CRC) changed is found."""
+    path = filled_store(tmp_path / "h.sqlite3", scanned, count=1)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.execute("INSERT INTO plans (fingerprint, plan) VALUES ('broken', ?)",
+                     (gzip.compress(b'{"Plan": {}}')[:-8] + b"\0" * 8,))
+    conn.close()
+    assert quick_check(path) == "ok"
+    assert_not_written(capsys, db, path, "corrupt store, not written", "plan broken: damaged compressed data")
+
+
+def test_a_store_from_before_plans_is_checked_then_migrated(capsys, db: TestDatabase, scanned: ScanResult,
+                                                           tmp_path: Path) -> None:
+    """The check runs before migrations, on a store that has no plans table yet."""
+    path = filled_store(tmp_path / "h.sqlite3", scanned, count=1)
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executescript("DROP TABLE snapshot_plans; DROP TABLE plans; "
+                           "DELETE FROM store_migrations WHERE version = 2;")
+    conn.close()
+    assert invoke(capsys, "scan", "-d", db.dsn, "--store", str(path)).code in (0, 1)
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT max(version) FROM store_migrations").fetchone()[0] == 2
+    conn.close()
 
 
 def test_a_finding_that_is_no_longer_json(capsys, db: TestDatabase, scanned: ScanResult, tmp_path: Path) -> None:

@@ -27,10 +27,10 @@ def decode_snapshot(blob: bytes) -> Snapshot:
     return Snapshot.from_dict(doc)
 
 
-def check_snapshot(blob: bytes) -> None:
+def check_compressed(blob: bytes) -> None:
     """Raise a one-line error when `blob` is not a whole gzip stream whose CRC matches, without keeping what
-    it inflates to: the cheap way to find damage inside a stored snapshot (random bytes in a blob pass
-    SQLite's own checks, not gzip's CRC)."""
+    it inflates to: the cheap way to find damage inside a stored snapshot or plan (random bytes in a blob
+    pass SQLite's own checks, not gzip's CRC)."""
     inflater = zlib.decompressobj(wbits=31)  # gzip wrapper: the trailer's CRC-32 and length are verified
     pending = blob
     try:
@@ -40,9 +40,9 @@ def check_snapshot(blob: bytes) -> None:
             if not produced and not pending:
                 break
     except zlib.error as exc:
-        raise PgdiagError(f"damaged snapshot data ({exc})") from None
+        raise PgdiagError(f"damaged compressed data ({exc})") from None
     if not inflater.eof or inflater.unused_data:
-        raise PgdiagError("damaged snapshot data (truncated or followed by other bytes)")
+        raise PgdiagError("damaged compressed data (truncated or followed by other bytes)")
 
 
 def encode_finding(finding: Finding) -> str:
