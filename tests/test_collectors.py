@@ -16,7 +16,7 @@ from pgdiag.core.snapshot import Snapshot
 from pgdiag.db import planner, queries
 from pgdiag.db.session import SessionLimits
 from pgdiag.explain import run as explain_run
-from pgdiag.explain import volatility
+from pgdiag.explain import reach
 from pgdiag.sql.workload import workload
 from tests.cli_helpers import invoke
 from tests.conftest import run_scan
@@ -38,7 +38,7 @@ def test_every_planner_query_has_a_file_for_every_supported_major(major: int) ->
 
 def test_every_query_file_is_used() -> None:
     assert set(queries.names()) == (set(COLLECTORS) | set(planner.QUERIES) | set(explain_run.QUERIES)
-                                    | set(volatility.QUERIES))
+                                    | set(reach.QUERIES))
 
 
 def test_all_collectors_succeed(db: TestDatabase) -> None:

@@ -20,6 +20,7 @@ from pgdiag.core.snapshot import Snapshot
 from pgdiag.db.dsn import Target
 from pgdiag.db.planner import Planner
 from pgdiag.db.session import SessionLimits, connect
+from pgdiag.explain.guard import judge
 from pgdiag.explain.fix import (
     IndexFix,
     candidates,
@@ -34,7 +35,6 @@ from pgdiag.explain.plan import Plan, PlanNode, build_plan
 from pgdiag.explain.run import ExplainRequest, ExplainRun, describe, run_explain
 from pgdiag.explain.source import statement_by_queryid
 from pgdiag.explain.statement import CheckedStatement, check_statement
-from pgdiag.explain.volatility import unsafe_calls
 from pgdiag.sql.workload import StatementRef, column_index, search_path
 from pgdiag.tenant.model import tenant_column
 
@@ -100,11 +100,14 @@ def profile(target: Target, *, text: str | None = None, queryid: int | None = No
         if queryid is not None:
             text = statement_by_queryid(conn, snapshot, queryid)
         checked = check_statement(text or "", search_path(snapshot), column_index(snapshot))
-        held_back = _held_back(conn, checked) if options.analyze and not options.allow_writes else None
+        guard = judge(conn, checked) if not options.allow_writes else None
+        if guard is not None and guard.not_planned:
+            raise PgdiagError(guard.not_planned)
+        held_back = guard.not_run if guard is not None and options.analyze else None
         request = _request(checked, replace(options, analyze=False) if held_back else options)
         run = run_explain(conn, request, limits.statement_timeout_ms / 1000)
     if held_back and not request.generic:
-        run.notes.append(f"{held_back}, so it was planned, not run (estimates only). Add --allow-writes to run it "
+        run.notes.append(f"{held_back}; so it was planned, not run (estimates only). Add --allow-writes to run it "
                          "anyway in a transaction that is rolled back")
     if checked.writes and run.analyzed:
         run.notes.append("the statement changes data: it ran in a read-write transaction that was rolled back, "
@@ -126,23 +129,6 @@ def profile(target: Target, *, text: str | None = None, queryid: int | None = No
     return Profile(snapshot.target, snapshot.collected_at, query, options.params, run, plan, findings, fixes)
 
 
-def _held_back(conn: psycopg.Connection, checked: CheckedStatement) -> str | None:
-    """Why running `checked` could reach beyond its rolled-back transaction, or None: the volatile functions it
-    calls, directly or through views; or that pglast cannot parse it, so what it calls cannot be seen."""
-    if checked.model is None:
-        return "pglast cannot parse the statement, so pgdiag cannot tell which functions it calls"
-    relations = tuple((ref.schema or "", ref.table) for ref in checked.model.refs)
-    try:
-        unsafe = unsafe_calls(conn, checked.functions, relations)
-    except psycopg.Error as exc:  # e.g. the statement timeout: not knowing counts as unsafe
-        return f"pgdiag could not check which functions the statement calls ({describe(exc)})"
-    if not unsafe:
-        return None
-    return (f"the statement calls volatile function(s) {', '.join(unsafe)} (directly or through a view): what they "
-            "do outside the transaction (end sessions, notify, take advisory locks, reset statistics…) a rollback "
-            "does not undo")
-
-
 def _request(checked: CheckedStatement, options: ExplainOptions) -> ExplainRequest:
     """The EXPLAIN to run, refusing parameter counts that do not match and unannounced writes."""
     if options.params is not None and len(options.params) != checked.n_params:
@@ -151,6 +137,7 @@ def _request(checked: CheckedStatement, options: ExplainOptions) -> ExplainReque
     request = ExplainRequest(checked.text, checked.n_params, options.params, options.analyze, options.allow_writes)
     if checked.writes and options.analyze and not request.generic and not options.allow_writes:
         command = checked.model.command.upper() if checked.model else "a write"
+        command = "SELECT … INTO" if checked.creates_table else command
         raise PgdiagError(f"the statement changes data ({command}, or a data-modifying CTE) and EXPLAIN ANALYZE "
                           "would run it: add --allow-writes to run it in a transaction that is rolled back, or "
                           "--no-analyze to plan it without running it")

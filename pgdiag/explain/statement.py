@@ -1,10 +1,10 @@
 """Check what the user asked pgdiag to explain: exactly one SELECT, INSERT, UPDATE, DELETE or MERGE.
 
 PostgreSQL's own parser (pglast) counts the statements and tells whether any part writes (a
-data-modifying CTE included); the read-only transaction the statement runs in enforces the same
-rule on the server, which also catches writes pglast cannot see (functions that write, ``nextval``,
-``SELECT … FOR UPDATE``). A text pglast cannot parse is passed on: the server's error message is
-the one the user should read, and the server may know syntax newer than pglast's.
+data-modifying CTE included, and ``SELECT … INTO``, which creates and fills a table); the read-only
+transaction the statement runs in enforces the same rule on the server, which also catches writes
+pglast cannot see (functions that write, ``SELECT … FOR UPDATE``). A text pglast cannot parse gets no
+model and no tree: what it would call cannot be seen (`pgdiag.explain.guard` decides what that means).
 """
 
 from __future__ import annotations
@@ -19,25 +19,26 @@ from pgdiag.core.errors import PgdiagError
 from pgdiag.db.queries import MARKER
 from pgdiag.sql import Statement, analyze
 from pgdiag.sql.build import ColumnLookup
-from pgdiag.sql.calls import calls_and_reads
 
 EXPLAINABLE = (ast.SelectStmt, ast.InsertStmt, ast.UpdateStmt, ast.DeleteStmt, ast.MergeStmt)
 
 
 @dataclass(frozen=True)
 class CheckedStatement:
-    """The statement to explain: its text, its model (None when pglast cannot parse it), its parameters, and
-    the functions it calls by name as (schema or "", name)."""
+    """The statement to explain: its text, its model and parse tree (None when pglast cannot parse it, with
+    pglast's reason), its parameters, and whether it creates a table (``SELECT … INTO``)."""
 
     text: str
     model: Statement | None
     n_params: int
-    functions: tuple[tuple[str, str], ...] = ()
+    tree: ast.Node | None = None
+    creates_table: bool = False
+    parse_error: str | None = None
 
     @property
     def writes(self) -> bool:
         """Whether pglast sees the statement change data (the server may still find writes it cannot see)."""
-        return self.model is not None and self.model.writes_data
+        return self.creates_table or (self.model is not None and self.model.writes_data)
 
 
 def check_statement(text: str, search_path: tuple[str, ...], columns: ColumnLookup | None = None) -> CheckedStatement:
@@ -49,13 +50,15 @@ def check_statement(text: str, search_path: tuple[str, ...], columns: ColumnLook
     pgdiag.core.errors.PgdiagError: the input holds 2 statements; pgdiag explain takes exactly one
     >>> check_statement("DELETE FROM t WHERE id = $1", ("public",)).writes
     True
+    >>> check_statement("SELECT * INTO copy FROM t", ("public",)).writes
+    True
     """
     if not text.strip():
         raise PgdiagError("no statement to explain: the input is empty")
     try:
         parsed = pglast.parse_sql(text)
-    except ParseError:
-        return CheckedStatement(text, None, 0)
+    except ParseError as exc:
+        return CheckedStatement(text, None, 0, parse_error=str(exc))
     if len(parsed) != 1:
         if not parsed:
             raise PgdiagError("no statement to explain: the input holds only comments")
@@ -63,11 +66,14 @@ def check_statement(text: str, search_path: tuple[str, ...], columns: ColumnLook
     node = parsed[0].stmt
     if isinstance(node, ast.ExplainStmt):
         raise PgdiagError("give the statement without EXPLAIN: pgdiag explain adds EXPLAIN and its options itself")
+    if isinstance(node, ast.CreateTableAsStmt):
+        raise PgdiagError("CREATE TABLE AS creates and fills a table; pgdiag explain does not run it: explain its "
+                          "query instead")
     if not isinstance(node, EXPLAINABLE):
         kind = type(node).__name__.removesuffix("Stmt")
         raise PgdiagError(f"pgdiag explain takes a SELECT, INSERT, UPDATE, DELETE or MERGE statement, not {kind}")
     # The marker makes `analyze` skip a text as pgdiag's own; a statement copied from pgdiag's output is the user's.
     analysis = analyze(text.replace(MARKER, "/* */"), search_path, columns)
     model = analysis.statement
-    return CheckedStatement(text, model, model.n_params if model is not None else 0,
-                            calls_and_reads(node)[0])
+    into = isinstance(node, ast.SelectStmt) and node.intoClause is not None
+    return CheckedStatement(text, model, model.n_params if model is not None else 0, node, into)

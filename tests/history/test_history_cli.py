@@ -168,7 +168,7 @@ def damaged_store(path: Path) -> None:
     (foreign_sqlite, "is not a pgdiag store (it is another program's SQLite database)"),
     (lambda p: p.write_bytes(bytes(range(256)) * 64), "is not a pgdiag store (not an SQLite database)"),
     (lambda p: p.write_text("name,value\nfoo,1\n"), "is not a pgdiag store (not an SQLite database)"),
-    (damaged_store, "is corrupt"),
+    (damaged_store, "corrupt"),  # "corrupt store, not written" by scan, "is corrupt" by history and report
 ], ids=["foreign-sqlite", "random-bytes", "text", "damaged"])
 def test_a_file_that_is_not_a_store_is_refused_and_left_untouched(capsys, db: TestDatabase, tmp_path: Path,
                                                                  make, message: str) -> None:

@@ -10,6 +10,8 @@ from pgdiag.core.errors import PgdiagError
 from pgdiag.core.findings import Finding
 from pgdiag.core.snapshot import Snapshot
 
+_CHUNK = 1 << 20  # inflated bytes held at once while checking a snapshot
+
 
 def encode_snapshot(snapshot: Snapshot) -> bytes:
     """The whole snapshot (frames, target, collector status) as gzip-compressed JSON."""
@@ -23,6 +25,24 @@ def decode_snapshot(blob: bytes) -> Snapshot:
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         raise PgdiagError(f"damaged snapshot data ({exc})") from None
     return Snapshot.from_dict(doc)
+
+
+def check_compressed(blob: bytes) -> None:
+    """Raise a one-line error when `blob` is not a whole gzip stream whose CRC matches, without keeping what
+    it inflates to: the cheap way to find damage inside a stored snapshot or plan (random bytes in a blob
+    pass SQLite's own checks, not gzip's CRC)."""
+    inflater = zlib.decompressobj(wbits=31)  # gzip wrapper: the trailer's CRC-32 and length are verified
+    pending = blob
+    try:
+        while not inflater.eof:
+            produced = inflater.decompress(pending, _CHUNK)  # at most _CHUNK bytes at a time, then dropped
+            pending = inflater.unconsumed_tail
+            if not produced and not pending:
+                break
+    except zlib.error as exc:
+        raise PgdiagError(f"damaged compressed data ({exc})") from None
+    if not inflater.eof or inflater.unused_data:
+        raise PgdiagError("damaged compressed data (truncated or followed by other bytes)")
 
 
 def encode_finding(finding: Finding) -> str:
