@@ -17,6 +17,10 @@ from pgdiag.advice.candidates import Candidate, StatementRef
 from pgdiag.db.planner import PlanCost, Planner
 from pgdiag.sql.planning import planning_text
 
+REFUSED = (errors.UndefinedObject, errors.FeatureNotSupported, errors.ProgramLimitExceeded, errors.InternalError_)
+"""How hypopg says an index cannot be built: no operator class, a type it cannot index, too many columns (an
+internal error in hypopg 1.3). Timeouts and lost sessions are not among them: they fail the check."""
+
 # PostgreSQL's default planner cost constants, used by the estimate.
 SEQ_PAGE_COST = 1.0
 RANDOM_PAGE_COST = 4.0
@@ -41,11 +45,13 @@ class StatementCost:
 
 @dataclass
 class Proof:
-    """The cost evidence for one candidate: per statement, and whether it came from the planner."""
+    """The cost evidence for one candidate: per statement, whether it came from the planner, and why the
+    planner could not cost it (`note`) when hypopg refused the index."""
 
     candidate: Candidate
     validated: bool
     costs: list[StatementCost] = field(default_factory=list)
+    note: str | None = None
 
     def helped(self, min_factor: float) -> list[StatementCost]:
         """Statements the index makes at least `min_factor` times cheaper (and that would use it)."""
@@ -55,19 +61,21 @@ class Proof:
 def prove(candidate: Candidate, planner: Planner) -> Proof:
     """Cost every statement of `candidate` with and without a hypothetical index (hypopg).
 
-    An index PostgreSQL cannot build (a column type without a btree operator class, such as ``box``)
-    helps no statement: the proof is empty.
+    An index PostgreSQL or hypopg cannot build (a column type without a btree operator class, such as
+    ``box``; more key columns than allowed) helps no statement: the proof is empty, with hypopg's reason
+    as its note, and the other candidates are still costed.
     """
     proof = Proof(candidate, validated=True)
     for statement in candidate.statements:
-        before = _plan(planner, statement)
+        before = plan_of(planner, statement)
         if before is None:
             continue
         try:
-            with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns)) as name:
-                after = _plan(planner, statement)
-        except (errors.UndefinedObject, errors.FeatureNotSupported):  # no operator class, type not indexable
-            return Proof(candidate, validated=True)
+            with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns),
+                                            candidate.descending) as name:
+                after = plan_of(planner, statement)
+        except REFUSED as exc:
+            return Proof(candidate, validated=True, note=f"hypopg refused the index: {exc.diag.message_primary}")
         if after is not None:
             proof.costs.append(StatementCost(statement, before.total_cost, after.total_cost,
                                              name in after.index_names()))
@@ -98,7 +106,7 @@ def estimate(candidate: Candidate, tables: pd.DataFrame, column_stats: pd.DataFr
         index_cost = _index_scan_cost(rows, pages, fetched)
         before, rest = scan_cost, 0.0
         if planner is not None:
-            plan = _plan(planner, statement)
+            plan = plan_of(planner, statement)
             if plan is None:
                 continue
             before = plan.total_cost
@@ -116,7 +124,7 @@ def _index_scan_cost(rows: float, pages: float, fetched: float) -> float:
     return descent + min(fetched, pages) * RANDOM_PAGE_COST + fetched * CPU_TUPLE_COST
 
 
-def _plan(planner: Planner, statement: StatementRef) -> PlanCost | None:
+def plan_of(planner: Planner, statement: StatementRef) -> PlanCost | None:
     """The statement's generic plan, with its LIMIT as many rows as its calls returned on average."""
     planned = planning_text(statement.text, statement.n_params, statement.rows_per_call)
     return planner.generic_cost(planned.text, planned.n_params)
