@@ -17,6 +17,7 @@ from pgdiag.advice.candidates import (
 )
 from pgdiag.advice.costing import Proof, estimate, prove
 from pgdiag.advice.index_plan import PlannedIndex, TableNeeds, plan_table
+from pgdiag.advice.views import through_views
 from pgdiag.checks._support.catalog import drop_fix, partitioned_tables
 from pgdiag.checks._support.index_needs import index_needs, replaceable_indexes
 from pgdiag.checks.base import Check, Threshold
@@ -24,7 +25,7 @@ from pgdiag.core.findings import Finding, ObjectRef, QueryRef, fingerprint
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import create_index_sql, qualified
 from pgdiag.prisma import is_prisma_database
-from pgdiag.sql.workload import Workload, workload
+from pgdiag.sql.workload import Workload, WorkloadStatement, column_index, parsed, search_path, workload
 from pgdiag.tenant.model import tenant_schema
 
 INDEXABLE_KINDS = ("r", "p", "m")
@@ -120,7 +121,7 @@ class MissingIndex(Check):
         leads = index_leads(snapshot)
         found = []
         for item in load.statements:
-            for access in table_accesses(item):
+            for access in table_accesses(self._through_views(snapshot, item, rows)):
                 table = (access.schema, access.table)
                 if table not in rows:
                     continue
@@ -131,6 +132,18 @@ class MissingIndex(Check):
                 if not covered(candidate, leads):
                     found.append(candidate)
         return found
+
+    def _through_views(self, snapshot: Snapshot, item: WorkloadStatement,
+                       tables: dict[tuple[str, str], float]) -> WorkloadStatement:
+        """`item` as PostgreSQL plans it when it reads views (relations that are not tables): each view replaced
+        by its definition, read through the planner's session; unchanged offline or without views."""
+        if self.planner is None or all(r.schema is None or (r.schema, r.table) in tables for r in item.statement.refs):
+            return item
+        path, columns = search_path(snapshot), column_index(snapshot)
+        text = through_views(item.ref.text, self.planner.view_definition,
+                             lambda name: next((s for s in path if columns(s, name) is not None), None))
+        analysis = parsed(text, path, columns) if text else None
+        return WorkloadStatement(item.ref, analysis.statement) if analysis and analysis.statement else item
 
     def _proof(self, snapshot: Snapshot, candidate: Candidate) -> Proof:
         """The planner's proof where hypopg is there, else the estimate."""

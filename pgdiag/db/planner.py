@@ -28,7 +28,7 @@ HIDE_INDEX_HYPOPG = (1, 4)
 # Query files the planner uses; explain_generic exists from PostgreSQL 16, the prepared-statement
 # trio serves every version.
 QUERIES = ("hypopg_schema", "explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared", "hypopg_create",
-           "hypopg_drop")
+           "hypopg_drop", "explain_view_definitions")
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,7 @@ class Planner:
         self._names = itertools.count(1)
         self._hypothetical = 0
         self._plain: dict[str, PlanCost | None] = {}
+        self._views: dict[tuple[str, str], str | None] = {}
         try:
             row = conn.execute(queries.get("hypopg_schema", conn.info.server_version)).fetchone()
         except psycopg.Error:
@@ -133,6 +134,16 @@ class Planner:
             return None
         plan = doc[0]["Plan"]
         return PlanCost(total_cost=float(plan["Total Cost"]), plan=plan)
+
+    def view_definition(self, schema: str, name: str) -> str | None:
+        """The definition of view `schema`.`name` (``pg_get_viewdef``), None when it is not a view; kept for
+        the scan, as the session is read-only."""
+        if (schema, name) not in self._views:
+            query = sql.SQL(queries.get("explain_view_definitions", self.conn.info.server_version)).format(
+                names=sql.Literal([name]), schemas=sql.Literal([schema]))
+            rows = self.conn.execute(query).fetchall()
+            self._views[(schema, name)] = next((r[2] for r in rows if (r[0], r[1]) == (schema, name)), None)
+        return self._views[(schema, name)]
 
     @contextmanager
     def hypothetical_index(self, schema: str, table: str, columns: list[str],
