@@ -26,6 +26,7 @@ SEQ_PAGE_COST = 1.0
 RANDOM_PAGE_COST = 4.0
 CPU_TUPLE_COST = 0.01
 CPU_OPERATOR_COST = 0.0025
+CPU_INDEX_TUPLE_COST = 0.005
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def estimate(candidate: Candidate, tables: pd.DataFrame, column_stats: pd.DataFr
     for statement in candidate.statements:
         stops_early = statement in candidate.stops_early
         fetched = min(matching, max(1.0, statement.rows_per_call)) if stops_early else matching
-        index_cost = _index_scan_cost(rows, pages, fetched)
+        index_cost = _index_scan_cost(rows, pages, fetched) if stops_early else \
+            min(_index_scan_cost(rows, pages, fetched), _bitmap_scan_cost(rows, pages, fetched))
         before, rest = scan_cost, 0.0
         if planner is not None:
             plan = plan_of(planner, statement)
@@ -115,6 +117,17 @@ def estimate(candidate: Candidate, tables: pd.DataFrame, column_stats: pd.DataFr
                 max(before - plan.relation_cost(candidate.table), 0.0)
         proof.costs.append(StatementCost(statement, round(before, 2), round(rest + index_cost, 2), True))
     return proof
+
+
+def _bitmap_scan_cost(rows: float, pages: float, fetched: float) -> float:
+    """A bitmap scan returning `fetched` of `rows` rows: the index entries, then the heap pages holding them
+    (Mackert and Lohman's estimate of distinct pages) read in physical order, each page costing between a
+    random and a sequential read as costsize.c interpolates it by the share of the table read."""
+    descent = (math.ceil(math.log2(rows + 2)) + 50) * CPU_OPERATOR_COST
+    pages_read = min(pages, 2 * pages * fetched / (2 * pages + fetched)) if fetched > 0 else 0.0
+    per_page = RANDOM_PAGE_COST - (RANDOM_PAGE_COST - SEQ_PAGE_COST) * math.sqrt(pages_read / pages)
+    return descent + fetched * CPU_INDEX_TUPLE_COST + pages_read * per_page + fetched * (CPU_TUPLE_COST
+                                                                                        + CPU_OPERATOR_COST)
 
 
 def _index_scan_cost(rows: float, pages: float, fetched: float) -> float:

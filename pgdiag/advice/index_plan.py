@@ -18,7 +18,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 
 from pgdiag.advice.candidates import Candidate
-from pgdiag.advice.costing import StatementCost, plan_of
+from pgdiag.advice.costing import StatementCost, plan_of, prove
 from pgdiag.db.planner import Planner
 
 
@@ -53,13 +53,17 @@ class PlannedIndex:
 
 
 def plan_table(chosen: list[PlannedIndex], needs: TableNeeds, existing: list[ExistingIndex],
-               planner: Planner | None) -> list[PlannedIndex]:
-    """The table's plan from its accepted indexes (most valuable first): ordered to settle `needs`, proven
-    together where hypopg is installed, each with the existing indexes it replaces."""
-    open_needs = list(needs.leads)
-    for planned in chosen:
-        planned.candidate, planned.settles = _settling_order(planned.candidate, open_needs)
-        open_needs = [n for n in open_needs if n not in planned.settles]
+               planner: Planner | None, min_factor: float) -> list[PlannedIndex]:
+    """The table's plan from its accepted indexes: ordered to settle `needs`, the lesser ones folded into a
+    better one that serves their statements, proven together where hypopg is installed, each with the
+    existing indexes it replaces."""
+    chosen = sorted(chosen, key=lambda p: -p.candidate.total_ms)
+    assigned = _assign_needs(chosen, list(needs.leads))
+    for planned, need in zip(chosen, assigned):
+        planned.candidate = _leading(planned.candidate, need) if need is not None else planned.candidate
+        columns, n_equality = planned.candidate.columns, planned.candidate.n_equality
+        planned.settles = [n for n in needs.leads if _settles(columns, n_equality, n)]
+    chosen = _folded(chosen, planner, min_factor)
     if planner is not None and planner.has_hypopg and chosen and all(p.validated for p in chosen):
         chosen = _proven_together(chosen, planner)
     for planned in chosen:
@@ -67,20 +71,63 @@ def plan_table(chosen: list[PlannedIndex], needs: TableNeeds, existing: list[Exi
     return chosen
 
 
-def _settling_order(candidate: Candidate, needs: list[tuple[str, ...]]) -> tuple[Candidate, list[tuple[str, ...]]]:
-    """`candidate` with its equality columns reordered to lead with the first need they can hold, and the
-    needs it then settles (those its leading columns equal, in any order)."""
+def _folded(chosen: list[PlannedIndex], planner: Planner | None, min_factor: float) -> list[PlannedIndex]:
+    """Fold a lesser index into a better one when that one also serves its statements `min_factor` times more
+    cheaply (proven by hypopg; without it, advice for different column orders stays separate). An index
+    that settles a need is never folded: the table needs it anyway, so it may as well serve its statements."""
+    kept: list[PlannedIndex] = []
+    for planned in chosen:
+        home = next((k for k in kept if k.validated), None) if planner is not None and not planned.settles else None
+        if home is not None:
+            trial = prove(Candidate(home.candidate.schema, home.candidate.table, home.candidate.columns,
+                                    home.candidate.descending, home.candidate.n_equality,
+                                    list(planned.candidate.statements)), planner)
+            if len(trial.helped(min_factor)) == len(planned.candidate.statements):
+                home.candidate.statements.extend(planned.candidate.statements)
+                home.costs.extend(trial.costs)
+                continue
+        kept.append(planned)
+    return kept
+
+
+def _assign_needs(chosen: list[PlannedIndex], needs: list[tuple[str, ...]]) -> list[tuple[str, ...] | None]:
+    """The need each index should lead with, so that as many needs as possible are settled (a bipartite
+    matching by augmenting paths, indexes in order of value, needs in order of preference)."""
+    options = [[need for need in needs if _can_lead(p.candidate, need)] for p in chosen]
+    holder: dict[tuple[str, ...], int] = {}
+
+    def augment(index: int, seen: set[tuple[str, ...]]) -> bool:
+        for need in options[index]:
+            if need not in seen:
+                seen.add(need)
+                if need not in holder or augment(holder[need], seen):
+                    holder[need] = index
+                    return True
+        return False
+
+    for index in range(len(chosen)):
+        augment(index, set())
+    assigned: list[tuple[str, ...] | None] = [None] * len(chosen)
+    for need, index in holder.items():
+        assigned[index] = need
+    return assigned
+
+
+def _can_lead(candidate: Candidate, need: tuple[str, ...]) -> bool:
+    """Whether `candidate` leads with `need` as it is, or can once its equality columns are reordered."""
+    return _settles(candidate.columns, candidate.n_equality, need) or \
+        set(need) <= set(candidate.columns[: candidate.n_equality])
+
+
+def _leading(candidate: Candidate, need: tuple[str, ...]) -> Candidate:
+    """`candidate` with its equality columns reordered to lead with `need` (unchanged when it already does)."""
+    if _settles(candidate.columns, candidate.n_equality, need):
+        return candidate
     n = candidate.n_equality
-    equality = list(candidate.columns[:n])
-    for need in needs:
-        if not any(_settles(candidate.columns, n, other) for other in needs) and set(need) <= set(equality):
-            equality = list(need) + [c for c in equality if c not in need]
-            break
-    columns = tuple(equality) + candidate.columns[n:]
+    columns = tuple(need) + tuple(c for c in candidate.columns[:n] if c not in need) + candidate.columns[n:]
     order = dict(zip(candidate.columns, candidate.descending))
-    reordered = Candidate(candidate.schema, candidate.table, columns, tuple(order[c] for c in columns), n,
-                          candidate.statements, candidate.stops_early)
-    return reordered, [need for need in needs if _settles(columns, n, need)]
+    return Candidate(candidate.schema, candidate.table, columns, tuple(order[c] for c in columns), n,
+                     candidate.statements, candidate.stops_early)
 
 
 def _settles(columns: tuple[str, ...], n_equality: int, need: tuple[str, ...]) -> bool:

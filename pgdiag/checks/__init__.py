@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import psycopg
 
+from pgdiag.checks._support.settle import settle
 from pgdiag.checks.base import Check, NotApplicable
 from pgdiag.config.model import Config
 from pgdiag.core.crashlog import write_crash_log
@@ -36,7 +37,7 @@ class CheckRun:
 def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planner | None = None) -> CheckRun:
     """Run every enabled check whose collectors succeeded; sort findings worst first, stable within a check.
 
-    A check that fails (the database refuses its what-if costing, or a bug in pgdiag) is listed in
+    Findings another finding's fix settles are marked (`settle`). A check that fails (the database refuses its what-if costing, or a bug in pgdiag) is listed in
     `CheckRun.not_run` with why, and the others still report.
 
     `planner` gives checks what-if costing on the live database; without it (a stored snapshot)
@@ -58,6 +59,7 @@ def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planne
             result.not_run[check_id] = str(reason)
         except Exception as exc:  # one check's failure must not cost the report every other check's findings
             result.not_run[check_id] = _failure(exc)
+    settle(result.findings)
     result.findings.sort(key=lambda f: severity_rank(f.severity))
     return result
 

@@ -94,8 +94,8 @@ class MissingIndex(Check):
         replaceable = replaceable_indexes(snapshot)
         hiding = self._hiding_note()
         planned = [p for table, chosen in by_table.items()
-                   for p in plan_table(self._one_per_table(chosen, settings.min_factor),
-                                       needs.get(table, TableNeeds()), replaceable.get(table, []), self.planner)]
+                   for p in plan_table(chosen, needs.get(table, TableNeeds()), replaceable.get(table, []),
+                                       self.planner, settings.min_factor)]
         for index in sorted(planned, key=lambda p: -sum(c.statement.total_ms for c in p.costs)):
             yield _finding(index, load, settings, prisma, (index.candidate.schema, index.candidate.table)
                            not in partitioned, hiding if index.replaces else None)
@@ -150,25 +150,6 @@ class MissingIndex(Check):
         if self.planner is not None and self.planner.has_hypopg:
             return prove(candidate, self.planner)
         return estimate(candidate, snapshot.frame("tables"), snapshot.frame("column_stats"), self.planner)
-
-    def _one_per_table(self, chosen: list[PlannedIndex], min_factor: float) -> list[PlannedIndex]:
-        """Fold a table's lesser advice into a better one when that index also serves its statements (proven by
-        hypopg; without it, advice for different column orders stays separate)."""
-        kept: list[PlannedIndex] = []
-        for planned in sorted(chosen, key=lambda p: -p.candidate.total_ms):
-            home = next((k for k in kept if k.validated and self.planner is not None), None)
-            if home is None:
-                kept.append(planned)
-                continue
-            trial = prove(Candidate(home.candidate.schema, home.candidate.table, home.candidate.columns,
-                                    home.candidate.descending, home.candidate.n_equality,
-                                    list(planned.candidate.statements)), self.planner)
-            if len(trial.helped(min_factor)) == len(planned.candidate.statements):
-                home.candidate.statements.extend(planned.candidate.statements)
-                home.costs.extend(trial.costs)
-            else:
-                kept.append(planned)
-        return kept
 
 
 def _finding(index: PlannedIndex, load: Workload, settings: Any, prisma: bool, concurrently: bool,

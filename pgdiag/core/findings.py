@@ -67,6 +67,8 @@ class Finding:
     location: dict[str, Any] | None = None
     prisma_fix: str | None = None
     fingerprint: str = field(default="")
+    settled_by: str | None = None
+    """The fingerprint of another finding whose fix settles this one (DESIGN §10); such a finding has no fix."""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -87,6 +89,8 @@ class Finding:
             doc["location"] = self.location
         if self.prisma_fix is not None:
             doc["prisma_fix"] = self.prisma_fix
+        if self.settled_by is not None:
+            doc["settled_by"] = self.settled_by
         return doc
 
     @classmethod
@@ -100,7 +104,7 @@ class Finding:
             recommendation=doc["recommendation"],
             query=QueryRef(**query) if query is not None else None,
             evidence=doc.get("evidence"), fix_sql=doc.get("fix_sql"), location=doc.get("location"),
-            prisma_fix=doc.get("prisma_fix"), fingerprint=doc["fingerprint"],
+            prisma_fix=doc.get("prisma_fix"), fingerprint=doc["fingerprint"], settled_by=doc.get("settled_by"),
         )
 
 
