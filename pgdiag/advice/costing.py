@@ -67,19 +67,18 @@ def prove(candidate: Candidate, planner: Planner) -> Proof:
     as its note, and the other candidates are still costed.
     """
     proof = Proof(candidate, validated=True)
-    for statement in candidate.statements:
-        before = plan_of(planner, statement)
-        if before is None:
-            continue
-        try:
-            with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns),
-                                            candidate.descending) as name:
-                after = plan_of(planner, statement)
-        except REFUSED as exc:
-            return Proof(candidate, validated=True, note=f"hypopg refused the index: {exc.diag.message_primary}")
-        if after is not None:
-            proof.costs.append(StatementCost(statement, before.total_cost, after.total_cost,
-                                             name in after.index_names()))
+    plain = [(statement, plan_of(planner, statement)) for statement in candidate.statements]
+    planned = [(statement, before) for statement, before in plain if before is not None]
+    if not planned:
+        return proof
+    try:  # one hypothetical index for all the statements: creating it costs more than planning one
+        with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns),
+                                        candidate.descending) as name:
+            after = [(statement, before, plan_of(planner, statement)) for statement, before in planned]
+    except REFUSED as exc:
+        return Proof(candidate, validated=True, note=f"hypopg refused the index: {exc.diag.message_primary}")
+    proof.costs = [StatementCost(statement, before.total_cost, plan.total_cost, name in plan.index_names())
+                   for statement, before, plan in after if plan is not None]
     return proof
 
 

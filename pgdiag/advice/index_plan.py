@@ -55,8 +55,8 @@ class PlannedIndex:
 def plan_table(chosen: list[PlannedIndex], needs: TableNeeds, existing: list[ExistingIndex],
                planner: Planner | None, min_factor: float) -> list[PlannedIndex]:
     """The table's plan from its accepted indexes: ordered to settle `needs`, the lesser ones folded into a
-    better one that serves their statements, proven together where hypopg is installed, each with the
-    existing indexes it replaces."""
+    better one that serves their statements, proven together where hypopg is installed (when more than one
+    remains: one index alone was proven as it is), each with the existing indexes it replaces."""
     chosen = sorted(chosen, key=lambda p: -p.candidate.total_ms)
     assigned = _assign_needs(chosen, list(needs.leads))
     for planned, need in zip(chosen, assigned):
@@ -64,7 +64,7 @@ def plan_table(chosen: list[PlannedIndex], needs: TableNeeds, existing: list[Exi
         columns, n_equality = planned.candidate.columns, planned.candidate.n_equality
         planned.settles = [n for n in needs.leads if _settles(columns, n_equality, n)]
     chosen = _folded(chosen, planner, min_factor)
-    if planner is not None and planner.has_hypopg and chosen and all(p.validated for p in chosen):
+    if planner is not None and planner.has_hypopg and len(chosen) > 1 and all(p.validated for p in chosen):
         chosen = _proven_together(chosen, planner)
     for planned in chosen:
         planned.replaces = [e for e in existing if _leads(planned.candidate, e)]

@@ -39,15 +39,19 @@ class MissingIndex(Check):
     For every statement in ``pg_stat_statements`` pgdiag reads, with PostgreSQL's own parser,
     which columns each table is filtered by (equality, ``IN``, ``= ANY``, a range) and sorted by,
     and proposes a btree index: equality columns first (the tenant column leading on tenant
-    tables), then one range column or the ORDER BY columns. Candidates that an existing valid
-    index already serves as a leading prefix are dropped; a candidate that is a prefix of another
-    merges into it. Each candidate is then costed on the statements' **generic plans**. Where the
-    hypopg extension is installed in the database, a hypothetical index is created in pgdiag's own
-    session and the plan is taken again: the advice stands only when the plan uses the index and
-    its total cost falls at least ``min_factor`` times (``evidence.validated = true``). Without
-    hypopg the index scan is estimated from ``pg_stats`` and the table's size
-    (``evidence.validated = false``). Advice is ranked by the total time of the statements helped;
-    a table gets a second index only when its statements need incompatible column orders.
+    tables), then one range column or the ORDER BY columns (directions kept), trimmed to the columns
+    that narrow the lookup. Views are read through their definitions and inlinable CTEs through
+    their bodies, as PostgreSQL plans them. Candidates that an existing valid index already serves as
+    a leading prefix are dropped; a candidate that is a prefix of another merges into it. Each
+    candidate is then costed on the statements' **generic plans**: with hypopg a hypothetical index
+    in pgdiag's own session (``evidence.validated = true``), without it an estimate from ``pg_stats``
+    and the table's size (``evidence.validated = false``). A statement earns the index when its plan
+    reads it at no more than 1/``min_factor`` of the cost and the time saved outweighs the index's
+    upkeep (docs/index-advice.md). The indexes of a table are then chosen together, as one plan: led
+    by the columns of an unindexed foreign key or the tenant column where that serves too (settling
+    ``missing_fk_index`` or ``tenant_index_missing``), folded where one serves another's statements,
+    proven together, and replacing the existing indexes that lead them (``evidence.serves``,
+    ``replaces``, ``settles``).
 
     Severity is high when the statements helped take at least ``high_share_percent`` % of all
     statement time and the advice is proven, medium otherwise, low when they take less than
