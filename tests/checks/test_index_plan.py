@@ -160,3 +160,17 @@ def test_unused_index_kept_when_it_alone_serves_a_foreign_key(backend: Backend) 
         assert [f.object.index for f in unused if f.object.table == "child"] == ["child_parent_note_idx"]
     finally:
         drop_database(db)
+
+
+def test_merge_target_is_read_through_its_join_key() -> None:
+    """MERGE looks up its target by the ON condition: the target's key is an index candidate (no database needed:
+    this is the statement model)."""
+    from pgdiag.advice.access import table_accesses
+    from pgdiag.sql import analyze
+    from pgdiag.sql.workload import StatementRef, WorkloadStatement
+
+    text = 'MERGE INTO "Stock" t USING "Delivery" d ON t."sku" = d."sku" WHEN MATCHED THEN UPDATE SET "qty" = d."qty"'
+    statement = analyze(text, ("public",)).statement
+    assert statement is not None
+    item = WorkloadStatement(StatementRef(None, text, 0, 1, 1.0, 1, 1), statement)
+    assert ("Stock", ("sku",)) in [(a.table, a.equality) for a in table_accesses(item)]
