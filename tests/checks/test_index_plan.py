@@ -174,3 +174,19 @@ def test_merge_target_is_read_through_its_join_key() -> None:
     assert statement is not None
     item = WorkloadStatement(StatementRef(None, text, 0, 1, 1.0, 1, 1), statement)
     assert ("Stock", ("sku",)) in [(a.table, a.equality) for a in table_accesses(item)]
+
+
+def test_acceptance_weighs_time_saved_against_upkeep() -> None:
+    """The acceptance rule on its own (no database: plain figures): the cost must halve, and the time saved per
+    second must cover the index entries written per second."""
+    from pgdiag.advice.acceptance import ENTRY_MS, Upkeep, accepted
+    from pgdiag.advice.costing import StatementCost
+    from pgdiag.sql.workload import StatementRef
+
+    statement = StatementRef("1", "SELECT 1", 0, calls=100, total_ms=1000.0, rows=100, blocks=0)
+    halved, third = StatementCost(statement, 100.0, 50.0, True), StatementCost(statement, 100.0, 70.0, True)
+    unused = StatementCost(statement, 100.0, 1.0, False)
+    assert accepted([halved, third, unused], 2.0, None) == [halved]
+    # 500 ms saved over 1,000 s: 0.5 ms/s; writing one entry per second costs ENTRY_MS ms/s
+    assert accepted([halved], 2.0, Upkeep(entries_per_s=0.5 / ENTRY_MS * 0.9, statements_s=1000.0)) == [halved]
+    assert accepted([halved], 2.0, Upkeep(entries_per_s=0.5 / ENTRY_MS * 1.1, statements_s=1000.0)) == []
