@@ -16,7 +16,7 @@ from pgdiag.sql.workload import WorkloadStatement
 
 EQUALITY_OPS = ("eq", "in", "any")
 BOUND_VALUES = ("param", "const")
-SCANNED_ROLES = ("read", "update_target", "delete_target")
+SCANNED_ROLES = ("read", "update_target", "delete_target", "merge_target")
 
 
 def table_accesses(item: WorkloadStatement) -> Iterator[TableAccess]:

@@ -7,6 +7,7 @@ a candidate that is a prefix of another on the same table merges into it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from pgdiag.core.lazy import pandas as pd
@@ -81,6 +82,56 @@ def candidate_for(access: TableAccess, tenant_column: str | None = None) -> Cand
     stops_early = set(statements) if ordered and access.limited else set()
     return Candidate(access.schema, access.table, tuple(columns), tuple(descending), len(equality), statements,
                      stops_early)
+
+
+MAX_KEY_COLUMNS = 6
+"""The most key columns advised: past a handful, each column narrows a lookup that already finds a few rows,
+while every one widens the index (hypopg refuses more than 32, PostgreSQL's limit)."""
+
+
+def trimmed(candidate: Candidate, rows: float, distinct: dict[str, float]) -> Candidate:
+    """`candidate` without the columns that narrow nothing: once the equality columns kept (most distinct
+    first) tell about one row apart (their distinct counts multiply to the table's rows), further equality
+    columns and the range or sort after them are left out; at most `MAX_KEY_COLUMNS` in all.
+
+    `distinct` maps a column to its number of distinct values; columns without statistics are kept.
+
+    >>> c = Candidate("public", "t", ("a", "b", "c", "d"), (False,) * 4, 3)
+    >>> trimmed(c, 1000.0, {"a": 10, "b": 1000, "c": 5}).columns
+    ('b',)
+    >>> trimmed(c, 1000.0, {"a": 10, "b": 20, "c": 2}).columns
+    ('a', 'b', 'c', 'd')
+    """
+    equality = candidate.columns[: candidate.n_equality]
+    keep, product = set(), 1.0
+    for column in sorted(equality, key=lambda c: -distinct.get(c, math.inf)):
+        keep.add(column)
+        product *= distinct.get(column, math.inf)
+        if rows > 0 and product >= rows:
+            break
+    unique = rows > 0 and product >= rows
+    columns = [c for c in equality if c in keep] + ([] if unique else list(candidate.columns[len(equality):]))
+    columns = columns[:MAX_KEY_COLUMNS]
+    if not columns:
+        return candidate
+    order = dict(zip(candidate.columns, candidate.descending))
+    return Candidate(candidate.schema, candidate.table, tuple(columns), tuple(order[c] for c in columns),
+                     min(len(keep), len(columns)), list(candidate.statements), set(candidate.stops_early))
+
+
+def distinct_values(column_stats: pd.DataFrame, rows: dict[tuple[str, str], float]) -> dict[tuple[str, str], dict[str, float]]:
+    """Per table, each column's number of distinct non-null values from ``pg_stats`` (a negative n_distinct is a
+    fraction of the table's `rows`)."""
+    found: dict[tuple[str, str], dict[str, float]] = {}
+    if column_stats.empty:
+        return found
+    for schema, table, column, n_distinct in zip(column_stats["schema"], column_stats["table"],
+                                                 column_stats["column"], column_stats["n_distinct"]):
+        if pd.isna(n_distinct) or (schema, table) not in rows:
+            continue
+        value = -float(n_distinct) * rows[(schema, table)] if n_distinct < 0 else float(n_distinct)
+        found.setdefault((schema, table), {})[column] = max(value, 1.0)
+    return found
 
 
 IndexLeads = dict[tuple[str, str], list[tuple[str, ...]]]

@@ -19,11 +19,19 @@ from pgdiag.sql.planning import planning_text
 if TYPE_CHECKING:  # planning needs a live session: the catalogue of checks (pgdiag checks) does not
     from pgdiag.db.planner import PlanCost, Planner
 
+
+def refused_errors() -> tuple[type[Exception], ...]:
+    """How hypopg says an index cannot be built: no operator class, a type it cannot index, too many columns (an
+    internal error in hypopg 1.3). Timeouts and lost sessions are not among them: they fail the check. A
+    function, so that psycopg is imported only when a plan fails, not by ``pgdiag checks``."""
+    return (errors.UndefinedObject, errors.FeatureNotSupported, errors.ProgramLimitExceeded, errors.InternalError_)
+
 # PostgreSQL's default planner cost constants, used by the estimate.
 SEQ_PAGE_COST = 1.0
 RANDOM_PAGE_COST = 4.0
 CPU_TUPLE_COST = 0.01
 CPU_OPERATOR_COST = 0.0025
+CPU_INDEX_TUPLE_COST = 0.005
 
 
 @dataclass(frozen=True)
@@ -43,11 +51,13 @@ class StatementCost:
 
 @dataclass
 class Proof:
-    """The cost evidence for one candidate: per statement, and whether it came from the planner."""
+    """The cost evidence for one candidate: per statement, whether it came from the planner, and why the
+    planner could not cost it (`note`) when hypopg refused the index."""
 
     candidate: Candidate
     validated: bool
     costs: list[StatementCost] = field(default_factory=list)
+    note: str | None = None
 
     def helped(self, min_factor: float) -> list[StatementCost]:
         """Statements the index makes at least `min_factor` times cheaper (and that would use it)."""
@@ -57,22 +67,23 @@ class Proof:
 def prove(candidate: Candidate, planner: Planner) -> Proof:
     """Cost every statement of `candidate` with and without a hypothetical index (hypopg).
 
-    An index PostgreSQL cannot build (a column type without a btree operator class, such as ``box``)
-    helps no statement: the proof is empty.
+    An index PostgreSQL or hypopg cannot build (a column type without a btree operator class, such as
+    ``box``; more key columns than allowed) helps no statement: the proof is empty, with hypopg's reason
+    as its note, and the other candidates are still costed.
     """
     proof = Proof(candidate, validated=True)
-    for statement in candidate.statements:
-        before = _plan(planner, statement)
-        if before is None:
-            continue
-        try:
-            with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns)) as name:
-                after = _plan(planner, statement)
-        except (errors.UndefinedObject, errors.FeatureNotSupported):  # no operator class, type not indexable
-            return Proof(candidate, validated=True)
-        if after is not None:
-            proof.costs.append(StatementCost(statement, before.total_cost, after.total_cost,
-                                             name in after.index_names()))
+    plain = [(statement, plan_of(planner, statement)) for statement in candidate.statements]
+    planned = [(statement, before) for statement, before in plain if before is not None]
+    if not planned:
+        return proof
+    try:  # one hypothetical index for all the statements: creating it costs more than planning one
+        with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns),
+                                        candidate.descending) as name:
+            after = [(statement, before, plan_of(planner, statement)) for statement, before in planned]
+    except refused_errors() as exc:
+        return Proof(candidate, validated=True, note=f"hypopg refused the index: {exc.diag.message_primary}")
+    proof.costs = [StatementCost(statement, before.total_cost, plan.total_cost, name in plan.index_names())
+                   for statement, before, plan in after if plan is not None]
     return proof
 
 
@@ -95,10 +106,11 @@ def estimate(candidate: Candidate, stats: Statistics, planner: Planner | None = 
     for statement in candidate.statements:
         stops_early = statement in candidate.stops_early
         fetched = min(matching, max(1.0, statement.rows_per_call)) if stops_early else matching
-        index_cost = _index_scan_cost(rows, pages, fetched)
+        index_cost = _index_scan_cost(rows, pages, fetched) if stops_early else \
+            min(_index_scan_cost(rows, pages, fetched), _bitmap_scan_cost(rows, pages, fetched))
         before, rest = scan_cost, 0.0
         if planner is not None:
-            plan = _plan(planner, statement)
+            plan = plan_of(planner, statement)
             if plan is None:
                 continue
             before = plan.total_cost
@@ -134,6 +146,17 @@ def _largest_read_cost(table: TableSize, conditions: int) -> float:
     return pages * SEQ_PAGE_COST + rows * (CPU_TUPLE_COST + conditions * CPU_OPERATOR_COST) + sort
 
 
+def _bitmap_scan_cost(rows: float, pages: float, fetched: float) -> float:
+    """A bitmap scan returning `fetched` of `rows` rows: the index entries, then the heap pages holding them
+    (Mackert and Lohman's estimate of distinct pages) read in physical order, each page costing between a
+    random and a sequential read as costsize.c interpolates it by the share of the table read."""
+    descent = (math.ceil(math.log2(rows + 2)) + 50) * CPU_OPERATOR_COST
+    pages_read = min(pages, 2 * pages * fetched / (2 * pages + fetched)) if fetched > 0 else 0.0
+    per_page = RANDOM_PAGE_COST - (RANDOM_PAGE_COST - SEQ_PAGE_COST) * math.sqrt(pages_read / pages)
+    return descent + fetched * CPU_INDEX_TUPLE_COST + pages_read * per_page + fetched * (CPU_TUPLE_COST
+                                                                                        + CPU_OPERATOR_COST)
+
+
 def _index_scan_cost(rows: float, pages: float, fetched: float) -> float:
     """An index scan returning `fetched` of `rows` rows, one random heap page per row (as uncorrelated data
     costs), after the descent btcostestimate charges."""
@@ -141,7 +164,7 @@ def _index_scan_cost(rows: float, pages: float, fetched: float) -> float:
     return descent + min(fetched, pages) * RANDOM_PAGE_COST + fetched * CPU_TUPLE_COST
 
 
-def _plan(planner: Planner, statement: StatementRef) -> PlanCost | None:
+def plan_of(planner: Planner, statement: StatementRef) -> PlanCost | None:
     """The statement's generic plan, with its LIMIT as many rows as its calls returned on average."""
     planned = planning_text(statement.text, statement.n_params, statement.rows_per_call)
     return planner.generic_cost(planned.text, planned.n_params)

@@ -7,6 +7,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from pgdiag.checks._support.grouping import group_findings, with_queryids
+from pgdiag.checks._support.settle import settle
 from pgdiag.checks.base import Check, NotApplicable
 from pgdiag.config.model import Config
 from pgdiag.core.crashlog import write_crash_log
@@ -43,8 +44,9 @@ def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planne
 
     A check that fails (a database error, or a bug in pgdiag) is listed in `CheckRun.not_run` with why, and the
     others still report. A check whose what-if costing the database refused on some tables (permission denied)
-    ran in part: it is listed in `CheckRun.partial` with the tables and the GRANT that fixes it. Findings of one
-    statement shape are then grouped (`group_findings`).
+    ran in part: it is listed in `CheckRun.partial` with the tables and the GRANT that fixes it. Findings another
+    finding's fix settles are then marked (`settle`), and findings of one statement shape grouped
+    (`group_findings`).
 
     `planner` gives checks what-if costing on the live database; without it (a stored snapshot)
     they fall back to estimates.
@@ -73,6 +75,7 @@ def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planne
                   for relation in planner.refusals[refusals_before:]} if planner is not None else {}
         if denied:
             result.partial[check_id] = _refused(denied)
+    settle(result.findings)
     result.findings = group_findings(with_queryids(result.findings, snapshot))
     result.findings.sort(key=lambda f: severity_rank(f.severity))
     return result

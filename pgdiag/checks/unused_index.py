@@ -8,16 +8,19 @@ from typing import Any, ClassVar, Iterable
 from pgdiag.checks._support.catalog import (
     count,
     drop_fix,
+    judged_duplicates,
     judged_indexes,
     key_columns,
     pinned,
     stats_since,
 )
+from pgdiag.checks._support.index_needs import leads_with, serving_indexes, table_leads
 from pgdiag.checks.base import Check, Threshold
 from pgdiag.core.findings import Finding, ObjectRef
 from pgdiag.core.lazy import pandas as pd
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified
+from pgdiag.tenant.model import tenant_schema
 
 DAY = timedelta(days=1)
 
@@ -33,8 +36,11 @@ class UnusedIndex(Check):
     (from PostgreSQL 15 on they survive a clean restart, so they may be older). The finding says
     which: "since <date>" or "at least since <date>". Indexes that enforce something are never
     reported: unique and primary-key indexes, indexes backing a constraint, and indexes a foreign
-    key relies on. Invalid indexes are left to ``invalid_index``; indexes of partitions are skipped
-    (their scans are counted per partition and they cannot be dropped on their own).
+    key relies on. Nor are indexes that stay whatever their scans: the one ``duplicate_index`` keeps of
+    exact duplicates, and, where no scanned index leads with a foreign key's columns (they serve the
+    check each parent delete makes) or with a tenant table's tenant column, the narrowest one that does. Invalid indexes are left
+    to ``invalid_index``; indexes of partitions are skipped (their scans are counted per partition
+    and they cannot be dropped on their own).
 
     Severity is medium, low while the statistics are younger than ``young_stats_days``: a few
     days may not include the monthly report or the yearly job that needs the index.
@@ -63,6 +69,7 @@ class UnusedIndex(Check):
         "young_stats_days": Threshold(7, "statistics younger than this many days make the finding low severity"),
     }
     requires: ClassVar[tuple[str, ...]] = ("indexes", "tables", "server")
+    uses_tenancy: ClassVar[bool] = True
 
     def run(self, snapshot: Snapshot, settings: Any) -> Iterable[Finding]:
         """One finding per droppable, valid index of at least ``min_bytes`` with no scan since the statistics began."""
@@ -71,12 +78,31 @@ class UnusedIndex(Check):
             return
         unused = (indexes["is_valid"].astype(bool) & indexes["idx_scan"].eq(0)
                   & indexes["index_bytes"].ge(settings.min_bytes)
-                  & ~indexes["is_unique"].astype(bool) & ~pinned(indexes))
+                  & ~indexes["is_unique"].astype(bool) & ~pinned(indexes)
+                  & ~indexes["index_oid"].isin(_needed(snapshot, indexes, settings)))
         since, exact = stats_since(server.iloc[0])
         age_days = (server["now"].iloc[0] - since) / DAY
         severity = "low" if age_days < settings.young_stats_days else "medium"
         for row in indexes[unused].to_dict("records"):
             yield _finding(row, since, exact, age_days, severity)
+
+
+def _needed(snapshot: Snapshot, indexes: pd.DataFrame, settings: Any) -> set[int]:
+    """Indexes that stay whatever their scans: the one kept of exact duplicates, and, where no scanned index
+    leads with a foreign key's columns or a tenant table's tenant column, the narrowest unscanned one that does
+    (duplicates being dropped aside). Without it each parent delete scans the child, and missing_fk_index or
+    tenant_index_missing would ask for it back."""
+    duplicates = judged_duplicates(snapshot)
+    needed = set(duplicates["kept_oid"].astype(int))
+    staying = serving_indexes(indexes[~indexes["index_oid"].isin(duplicates["index_oid"])])
+    for table, leads in table_leads(snapshot, tenant_schema(snapshot, settings.tenancy)).items():
+        on_table = staying[(staying["schema"] == table[0]) & (staying["table"] == table[1])]
+        for need in leads:
+            serving = on_table[[leads_with(list(columns)[: int(n_key)], need) for columns, n_key
+                                in zip(on_table["columns"], on_table["n_key_columns"])]]
+            if not serving.empty and not serving["idx_scan"].fillna(0).gt(0).any():
+                needed.add(int(serving.sort_values(["n_key_columns", "index_oid"])["index_oid"].iloc[0]))
+    return needed
 
 
 def _finding(row: dict[str, Any], since: pd.Timestamp, exact: bool, age_days: float, severity: str) -> Finding:

@@ -70,6 +70,8 @@ class Finding:
     objects: list[dict[str, Any]] | None = None
     """The same issue on many objects (one statement shape on many tables): each object with its queryid and
     the fingerprint its own finding would have had; None for a finding about one object."""
+    settled_by: str | None = None
+    """The fingerprint of another finding whose fix settles this one (DESIGN §10); such a finding has no fix."""
 
     def __post_init__(self) -> None:
         if self.severity not in SEVERITIES:
@@ -107,6 +109,8 @@ class Finding:
             doc["prisma_fix"] = self.prisma_fix
         if self.objects is not None:
             doc["objects"] = self.objects
+        if self.settled_by is not None:
+            doc["settled_by"] = self.settled_by
         return doc
 
     @classmethod
@@ -121,6 +125,7 @@ class Finding:
             query=QueryRef(**query) if query is not None else None,
             evidence=doc.get("evidence"), fix_sql=doc.get("fix_sql"), location=doc.get("location"),
             prisma_fix=doc.get("prisma_fix"), fingerprint=doc["fingerprint"], objects=doc.get("objects"),
+            settled_by=doc.get("settled_by"),
         )
 
 

@@ -24,10 +24,12 @@ from pgdiag.db.dsn import Target
 from pgdiag.db.session import SessionLimits, connect
 
 GENERIC_PLAN_VERSION = 160000
+HIDE_INDEX_HYPOPG = (1, 4)
+"""The first hypopg release with ``hypopg_hide_index``: the plan with a real index hidden, as if dropped."""
 # Query files the planner uses; explain_generic exists from PostgreSQL 16, the prepared-statement
 # trio serves every version.
 QUERIES = ("hypopg_schema", "explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared", "hypopg_create",
-           "hypopg_drop", "unreadable_tables")
+           "hypopg_drop", "unreadable_tables", "explain_view_definitions")
 INSUFFICIENT_PRIVILEGE = "42501"
 _DENIED_RELATION = re.compile(r"permission denied for (?:table|view|materialized view|relation|foreign table) (.+)$")
 
@@ -75,22 +77,39 @@ class Planner:
         its length before and after its work to learn whether (and where) its own plans were refused."""
         self._refused_statements: dict[str, list[str]] = {}
         self._unreadable: list[tuple[str, str, str]] | None = None
+        self._views: dict[tuple[str, str], str | None] = {}
         try:
             row = conn.execute(queries.get("hypopg_schema", conn.info.server_version)).fetchone()
         except psycopg.Error:
             conn.close()
             raise
         self.hypopg_schema: str | None = row[0] if row else None
+        self.hypopg_version: str | None = row[1] if row else None
 
     @classmethod
     def open(cls, target: Target, limits: SessionLimits | None = None) -> Planner:
-        """A planner on a new pgdiag session that plans prepared statements generically."""
-        return cls(connect(target, limits, extra_settings={"plan_cache_mode": "force_generic_plan"}))
+        """A planner on a new pgdiag session that plans prepared statements generically.
+
+        Partition pruning is off in that session: before PostgreSQL 16 a generic plan is shown through
+        ``EXPLAIN EXECUTE`` with NULL parameters, and pruning at executor start-up then removes every
+        partition, hiding which index each would read. A generic plan prunes nothing at planning time
+        anyway, so its cost does not change.
+        """
+        return cls(connect(target, limits, extra_settings={"plan_cache_mode": "force_generic_plan",
+                                                           "enable_partition_pruning": "off"}))
 
     @property
     def has_hypopg(self) -> bool:
         """Whether hypothetical indexes can prove index advice in this database."""
         return self.hypopg_schema is not None
+
+    @property
+    def can_hide_indexes(self) -> bool:
+        """Whether the installed hypopg can hide a real index from the planner (``hypopg_hide_index``, 1.4+)."""
+        if self.hypopg_version is None:
+            return False
+        parts = tuple(int(p) for p in self.hypopg_version.split(".")[:2] if p.isdigit())
+        return parts >= HIDE_INDEX_HYPOPG
 
     def close(self) -> None:
         """Close the planner's session."""
@@ -152,13 +171,26 @@ class Planner:
             self.denied.setdefault(relation, grant or message)
             relations.append(relation)
         return relations
+    def view_definition(self, schema: str, name: str) -> str | None:
+        """The definition of view `schema`.`name` (``pg_get_viewdef``), None when it is not a view; kept for
+        the scan, as the session is read-only."""
+        if (schema, name) not in self._views:
+            query = sql.SQL(queries.get("explain_view_definitions", self.conn.info.server_version)).format(
+                names=sql.Literal([name]), schemas=sql.Literal([schema]))
+            rows = self.conn.execute(query).fetchall()
+            self._views[(schema, name)] = next((r[2] for r in rows if (r[0], r[1]) == (schema, name)), None)
+        return self._views[(schema, name)]
 
     @contextmanager
-    def hypothetical_index(self, schema: str, table: str, columns: list[str]) -> Iterator[str]:
-        """Create a hypothetical btree index for the duration of the block; yield its name."""
+    def hypothetical_index(self, schema: str, table: str, columns: list[str],
+                           descending: tuple[bool, ...] = ()) -> Iterator[str]:
+        """Create a hypothetical btree index for the duration of the block (a True in `descending` sorts that
+        column descending, as the index advised would); yield its name."""
         if self.hypopg_schema is None:
             raise RuntimeError("hypopg is not installed in this database")
-        definition = f"CREATE INDEX ON {qualified(schema, table)} ({column_list(columns)})"
+        order = list(descending) + [False] * len(columns)
+        keys = ", ".join(column_list([c]) + (" DESC" if d else "") for c, d in zip(columns, order))
+        definition = f"CREATE INDEX ON {qualified(schema, table)} ({keys})"
         version = self.conn.info.server_version
         params = {"hypopg_schema": sql.Identifier(self.hypopg_schema)}
         indexrelid, name = self._row(queries.get("hypopg_create", version), definition=sql.Literal(definition),

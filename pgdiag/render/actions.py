@@ -147,9 +147,10 @@ def gain(finding: Finding, wholes: Wholes) -> Gain | None:
 
 def top_actions(findings: Sequence[Finding], wholes: Wholes, limit: int = TOP_ACTIONS) -> list[Action]:
     """The `limit` best actions: findings about one statement settled together, ranked by worst
-    severity, then by the share of the gain, then by its amount."""
+    severity, then by the share of the gain, then by its amount. A finding another finding's fix settles
+    (``settled_by``) is no action of its own."""
     groups: dict[tuple[str, str], list[Finding]] = {}
-    for finding in findings:
+    for finding in (f for f in findings if f.settled_by is None):
         queryid = finding.query.queryid if finding.query is not None else None
         groups.setdefault(("statement", queryid) if queryid else ("finding", finding.fingerprint), []).append(finding)
     actions = [_action(group, wholes) for group in groups.values()]

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Iterable, Iterator
 
 from pglast import ast
-from pglast.enums import JoinType, MergeMatchKind, SetOperation, SortByDir, SortByNulls
+from pglast.enums import CTEMaterialize, JoinType, MergeMatchKind, SetOperation, SortByDir, SortByNulls
 
 from pgdiag.sql.conditions import ConditionBuilder, uncast
 from pgdiag.sql.facts import TreeFacts
@@ -118,6 +118,10 @@ class Builder(ConditionBuilder):
             if clause.recursive:  # a recursive CTE's body sees its own name
                 visible[cte.ctename] = Cte(names or None, len(self.blocks), renames)
             body_block = self.query(cte.ctequery, block.id, "cte", outer, dict(visible), cte_name=cte.ctename)
+            self.blocks[body_block].fence = (bool(clause.recursive) or not isinstance(cte.ctequery, ast.SelectStmt)
+                                             or cte.ctematerialized == CTEMaterialize.CTEMaterializeAlways
+                                             or (cte.ctematerialized != CTEMaterialize.CTEMaterializeNever
+                                                 and _mentions(node, cte.ctename) > 1))
             columns = names + body[len(names):] if body is not None else (names or None)
             visible[cte.ctename] = Cte(columns, body_block, renames)
         return visible
@@ -333,6 +337,17 @@ def _branches(node: ast.SelectStmt, op: SetOperation, all_: bool) -> Iterator[as
             pending += (side.rarg, side.larg)
         else:
             yield side
+
+
+def _mentions(node: object, name: str) -> int:
+    """How many times a tree reads relation `name` unqualified (a CTE read twice is planned once, on its own)."""
+    if isinstance(node, ast.RangeVar):
+        return int(node.schemaname is None and node.relname == name)
+    if isinstance(node, ast.Node):
+        return sum(_mentions(getattr(node, member), name) for member in node)
+    if isinstance(node, tuple):
+        return sum(_mentions(item, name) for item in node)
+    return 0
 
 
 def _bound(node: ast.Node | None) -> Bound | None:

@@ -13,7 +13,7 @@ from typing import Iterable, Iterator
 from pglast import ast
 from pglast.enums import A_Expr_Kind, BoolExprType, NullTestType, SubLinkType
 
-from pgdiag.sql.model import ConditionSource, JoinKey, Op, Origin, Predicate, ValueKind
+from pgdiag.sql.model import ConditionSource, JoinKey, Op, Origin, Predicate, TableRef, ValueKind
 from pgdiag.sql.scope import Column, PendingBlock, Scope, preserve, qualified
 
 RANGE_OPS = frozenset({"<", ">", "<=", ">="})
@@ -21,11 +21,15 @@ NEGATED_OPS = frozenset({"<>", "!="})
 RANGE_KINDS = (A_Expr_Kind.AEXPR_BETWEEN, A_Expr_Kind.AEXPR_BETWEEN_SYM)
 NOT_RANGE_KINDS = (A_Expr_Kind.AEXPR_NOT_BETWEEN, A_Expr_Kind.AEXPR_NOT_BETWEEN_SYM)
 LIKE_KINDS = (A_Expr_Kind.AEXPR_LIKE, A_Expr_Kind.AEXPR_ILIKE)
+MAX_PUSH_DEPTH = 32  # nested CTEs and derived tables a condition is followed through
 LIKE = "~~"  # the operator of LIKE; ILIKE (~~*) folds case, so no btree range serves its prefix
 
 
 class ConditionBuilder:
     """Reads conditions and column references; the query builder (`pgdiag.sql.build.Builder`) extends it."""
+
+    blocks: list[PendingBlock]
+    refs: list[TableRef]
 
     def _condition(self, expr: ast.Node | None, block: PendingBlock, scope: Scope, source: ConditionSource,
                    restricted: set[int] | None = None) -> None:
@@ -141,6 +145,9 @@ class ConditionBuilder:
             return
         if lhs is None and rhs is not None:
             lhs, left, right = rhs, right, left
+        if lhs is not None and lhs.ref is None and lhs.origin is not None:
+            self._push_down(lhs.origin, right, name, scope, top, source, isinstance(left, ast.TypeCast))
+            return
         if lhs is None or lhs.ref is None:
             return
         value, params = self._value(right, scope)
@@ -148,6 +155,34 @@ class ConditionBuilder:
         self._predicate(block, lhs, _op(name), value, params, top, source,
                         link=link if isinstance(link, ast.SubLink) else None,
                         column_cast=isinstance(left, ast.TypeCast))
+
+    def _push_down(self, origin: Origin, right: ast.Node | None, name: str, scope: Scope, top: bool,
+                   source: ConditionSource, cast: bool) -> None:
+        """A condition on a CTE's or derived table's column filed where PostgreSQL applies it: on the table
+        column it hands on, in its own block, when that block is merged into the query (`inlinable`)."""
+        target = self._origin_column(origin, 0)
+        if target is None:
+            return
+        block, column = target
+        value, params = self._value(right, scope)
+        if value in ("param", "const"):
+            self._predicate(block, column, _op(name), value, params, top, source, column_cast=cast)
+
+    def _origin_column(self, origin: Origin, depth: int) -> tuple[PendingBlock, Column] | None:
+        """The table column output `origin` hands on, through inlinable blocks only, with the block it is in."""
+        block = self.blocks[origin.block]
+        if not block.inlinable or origin.column is None or depth > MAX_PUSH_DEPTH:
+            return None
+        named = [o for o in block.outputs if o.name == origin.column]
+        stars = [o for o in block.outputs if o.name is None]
+        output = named[0] if len(named) == 1 else (stars[0] if not named and len(stars) == 1 else None)
+        if output is None:
+            return None
+        if output.ref is not None:
+            return block, Column(self.refs[output.ref], output.column or origin.column)
+        if output.origin is not None:
+            return self._origin_column(Origin(output.origin.block, output.origin.column or origin.column), depth + 1)
+        return None
 
     def _compare(self, lhs: Column, rhs: Column, name: str, block: PendingBlock, top: bool,
                  source: ConditionSource) -> None:

@@ -97,6 +97,16 @@ class PendingBlock:
     distinct: bool = False
     outputs: tuple[Output, ...] = ()
     links: list[tuple[int, int]] = field(default_factory=list)  # (predicate index, id() of its SubLink)
+    fence: bool = False
+    """True for a CTE PostgreSQL plans on its own (MATERIALIZED, recursive, or read more than once): conditions
+    on its output are not pushed into it."""
+
+    @property
+    def inlinable(self) -> bool:
+        """Whether PostgreSQL merges this CTE or derived table into the query reading it, so a condition on
+        its output filters its tables: a plain SELECT, no grouping, DISTINCT, LIMIT or OFFSET, not fenced."""
+        return (self.context in ("cte", "from_subquery") and not self.fence and self.set_op is None
+                and not self.grouped and not self.distinct and self.limit is None and self.offset is None)
 
 
 def qualified(relations: list[Relation], qualifier: list[str]) -> Relation | None:

@@ -47,9 +47,9 @@ def wait_index_scanned(db: TestDatabase, index: str) -> None:
 # unused_index ----------------------------------------------------------------------------------
 
 def test_unused_index_reported_with_the_age_of_the_statistics(db: TestDatabase) -> None:
-    db.execute('CREATE TABLE "UnusedClient" (id int PRIMARY KEY, "organizationId" int NOT NULL)',
+    db.execute('CREATE TABLE "UnusedClient" (id int PRIMARY KEY, "regionId" int NOT NULL)',
                'INSERT INTO "UnusedClient" SELECT g, g FROM generate_series(1, 2000) g',
-               'CREATE INDEX "UnusedClient_organizationId_idx" ON "UnusedClient" ("organizationId")')
+               'CREATE INDEX "UnusedClient_regionId_idx" ON "UnusedClient" ("regionId")')
     with db.connect() as conn:
         reset, started = conn.execute(
             "SELECT stats_reset, pg_postmaster_start_time() FROM pg_stat_database "
@@ -59,12 +59,12 @@ def test_unused_index_reported_with_the_age_of_the_statistics(db: TestDatabase) 
 
     [finding] = scan_findings(db, "unused_index", "UnusedClient")  # the primary key is never reported
     assert finding.severity == "low"  # the statistics are minutes old
-    assert (finding.object.schema, finding.object.index) == ("public", "UnusedClient_organizationId_idx")
-    assert finding.object.columns == ("organizationId",)
+    assert (finding.object.schema, finding.object.index) == ("public", "UnusedClient_regionId_idx")
+    assert finding.object.columns == ("regionId",)
     assert finding.title.endswith(since)
     assert finding.evidence["idx_scan"] == 0 and finding.evidence["index_bytes"] >= 32768
     assert finding.evidence["stats_since_exact"] is (reset is not None)
-    assert finding.fix_sql == 'DROP INDEX CONCURRENTLY public."UnusedClient_organizationId_idx";'
+    assert finding.fix_sql == 'DROP INDEX CONCURRENTLY public."UnusedClient_regionId_idx";'
 
     [old] = scan_findings(db, "unused_index", "UnusedClient", young_stats_days=0)
     assert old.severity == "medium"
@@ -351,7 +351,7 @@ def test_missing_fk_index_high_for_a_large_child_of_a_deleting_parent(db: TestDa
     db.execute(
         'CREATE TABLE "FkOrganization" (id int PRIMARY KEY)',
         'CREATE TABLE "FkClient" (id int PRIMARY KEY, '
-        '"organizationId" int NOT NULL CONSTRAINT "FkClient_organizationId_fkey" REFERENCES "FkOrganization")',
+        '"parentOrgId" int NOT NULL CONSTRAINT "FkClient_parentOrgId_fkey" REFERENCES "FkOrganization")',
         'INSERT INTO "FkOrganization" SELECT generate_series(1, 100)',
         'INSERT INTO "FkClient" SELECT g, g % 50 + 1 FROM generate_series(1, 12000) g',
         'ANALYZE "FkClient"',
@@ -362,12 +362,12 @@ def test_missing_fk_index_high_for_a_large_child_of_a_deleting_parent(db: TestDa
     [finding] = scan_findings(db, "missing_fk_index", "FkClient")
     assert finding.severity == "high"
     assert (finding.object.schema, finding.object.index) == ("public", None)
-    assert finding.object.columns == ("organizationId",)
-    assert finding.evidence["constraint"] == "FkClient_organizationId_fkey"
+    assert finding.object.columns == ("parentOrgId",)
+    assert finding.evidence["constraint"] == "FkClient_parentOrgId_fkey"
     assert finding.evidence["parent_table"] == 'public."FkOrganization"'
     assert finding.evidence["child_rows"] >= 10_000 and finding.evidence["parent_deletes"] >= 10
-    assert finding.fix_sql == ('CREATE INDEX CONCURRENTLY "FkClient_organizationId_idx" '
-                               'ON public."FkClient" ("organizationId");')
+    assert finding.fix_sql == ('CREATE INDEX CONCURRENTLY "FkClient_parentOrgId_idx" '
+                               'ON public."FkClient" ("parentOrgId");')
 
     run_fix(db, finding.fix_sql)
     assert scan_findings(db, "missing_fk_index", "FkClient") == []

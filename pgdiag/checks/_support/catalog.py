@@ -78,7 +78,8 @@ def exact_duplicates(indexes: pd.DataFrame) -> pd.DataFrame:
     """Each valid index that duplicates another exactly, with ``kept_oid``: the one of its group to keep.
 
     Indexes are grouped by every column in `IDENTITY`; in a group the index with the best `keep_rank`
-    (then the oldest, lowest oid) is kept and every other one is returned.
+    (then one the statistics show scanned, then the oldest, lowest oid) is kept and every other one is
+    returned: the planner already reads the scanned one, so dropping the other changes no plan.
     """
     valid = indexes[indexes["is_valid"].astype(bool)]
     # Only indexes that share table, method, key width and leading column can be the same index: narrow
@@ -89,11 +90,12 @@ def exact_duplicates(indexes: pd.DataFrame) -> pd.DataFrame:
     if valid.empty:
         return valid.assign(kept_oid=pd.Series(dtype="int64"))
     key = pd.Series(list(zip(*(valid[column].map(_hashable) for column in IDENTITY))), index=valid.index)
-    grouped = valid.assign(_key=key, _rank=keep_rank(valid))[key.duplicated(keep=False)]
-    ordered = grouped.sort_values(["_rank", "index_oid"])
+    grouped = valid.assign(_key=key, _rank=keep_rank(valid),
+                           _unscanned=~valid["idx_scan"].fillna(0).gt(0))[key.duplicated(keep=False)]
+    ordered = grouped.sort_values(["_rank", "_unscanned", "index_oid"])
     kept_oid = ordered.groupby("_key", sort=False)["index_oid"].transform("first")
     dropped = ordered.assign(kept_oid=kept_oid)[ordered["index_oid"] != kept_oid]
-    return dropped.drop(columns=["_key", "_rank"])
+    return dropped.drop(columns=["_key", "_rank", "_unscanned"])
 
 
 def drop_fix(row: dict[str, Any]) -> str:
