@@ -16,10 +16,13 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from pgdiag.advice.candidates import Candidate
 from pgdiag.advice.costing import StatementCost, plan_of, prove
-from pgdiag.db.planner import Planner
+
+if TYPE_CHECKING:  # a live session only when the plan is proven, not for the catalogue of checks
+    from pgdiag.db.planner import Planner
 
 
 @dataclass(frozen=True)

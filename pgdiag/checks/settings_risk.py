@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Iterable
 
-import pandas as pd
+from pgdiag.core.lazy import pandas as pd
 
 from pgdiag.checks._support.sessions import keyed_fingerprint
 from pgdiag.checks.base import Check

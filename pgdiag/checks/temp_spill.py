@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any, ClassVar, Iterable
 
-import pandas as pd
+from pgdiag.core.lazy import pandas as pd
 
 from pgdiag.checks._support.sessions import setting
 from pgdiag.checks.base import Check, Threshold

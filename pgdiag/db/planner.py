@@ -29,7 +29,7 @@ HIDE_INDEX_HYPOPG = (1, 4)
 # Query files the planner uses; explain_generic exists from PostgreSQL 16, the prepared-statement
 # trio serves every version.
 QUERIES = ("hypopg_schema", "explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared", "hypopg_create",
-           "hypopg_drop", "unreadable_tables", "explain_view_definitions")
+           "hypopg_drop", "unreadable_tables", "view_definitions")
 INSUFFICIENT_PRIVILEGE = "42501"
 _DENIED_RELATION = re.compile(r"permission denied for (?:table|view|materialized view|relation|foreign table) (.+)$")
 
@@ -175,7 +175,7 @@ class Planner:
         """The definition of view `schema`.`name` (``pg_get_viewdef``), None when it is not a view; kept for
         the scan, as the session is read-only."""
         if (schema, name) not in self._views:
-            query = sql.SQL(queries.get("explain_view_definitions", self.conn.info.server_version)).format(
+            query = sql.SQL(queries.get("view_definitions", self.conn.info.server_version)).format(
                 names=sql.Literal([name]), schemas=sql.Literal([schema]))
             rows = self.conn.execute(query).fetchall()
             self._views[(schema, name)] = next((r[2] for r in rows if (r[0], r[1]) == (schema, name)), None)

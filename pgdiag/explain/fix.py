@@ -14,9 +14,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from pgdiag.core.lazy import pandas as pd
 
 from pgdiag.advice.access import table_accesses
 from pgdiag.advice.candidates import Candidate, candidate_for, covered, index_leads
@@ -25,11 +25,13 @@ from pgdiag.advice.statistics import statistics
 from pgdiag.core.findings import Finding, ObjectRef, fingerprint
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import create_index_sql, qualified
-from pgdiag.db.planner import Planner
 from pgdiag.explain.plan import Plan, PlanNode
 from pgdiag.sql import Statement
 from pgdiag.sql.planning import planning_text
 from pgdiag.sql.workload import StatementRef, WorkloadStatement
+
+if TYPE_CHECKING:  # a live session only when fixes are proven, not for the catalogue of insights
+    from pgdiag.db.planner import Planner
 
 MIN_ROWS = 1000
 MIN_FACTOR = 10.0

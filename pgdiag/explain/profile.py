@@ -9,8 +9,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-import psycopg
-
 from pgdiag import __version__
 from pgdiag.collect import collect
 from pgdiag.config.model import Config
@@ -32,7 +30,7 @@ from pgdiag.explain.insights import InsightContext, run_insights
 from pgdiag.explain.insights import registry as insights
 from pgdiag.explain.insights.tenant import foreign_key_pairs
 from pgdiag.explain.plan import Plan, PlanNode, build_plan
-from pgdiag.explain.run import ExplainRequest, ExplainRun, describe, run_explain
+from pgdiag.explain.run import ExplainRequest, ExplainRun, run_explain
 from pgdiag.explain.source import statement_by_queryid
 from pgdiag.explain.statement import CheckedStatement, check_statement
 from pgdiag.sql.workload import StatementRef, column_index, search_path

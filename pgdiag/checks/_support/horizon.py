@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
+from pgdiag.core.lazy import pandas as pd
 
 from pgdiag.checks._support.sessions import PGDIAG_APPLICATION, seconds_between
 from pgdiag.core.snapshot import Snapshot

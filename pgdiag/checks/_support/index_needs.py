@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-import pandas as pd
+from pgdiag.core.lazy import pandas as pd
 
 from pgdiag.advice.index_plan import ExistingIndex, TableNeeds
 from pgdiag.checks._support.catalog import judged_indexes, key_columns, pinned

@@ -7,7 +7,7 @@ import hashlib
 import json
 from typing import Any
 
-import pandas as pd
+from pgdiag.core.lazy import pandas as pd
 
 from pgdiag.core.snapshot import Snapshot
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Iterator
 
-import pandas as pd
+from pgdiag.core.lazy import pandas as pd
 
 from pgdiag.core.findings import Finding, ObjectRef
 from pgdiag.explain.insights.base import Insight, InsightContext
