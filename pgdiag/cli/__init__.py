@@ -23,6 +23,7 @@ from pgdiag.cli import (
     scan,
 )
 from pgdiag.core.errors import EXIT_INTERNAL, EXIT_USAGE, PgdiagError
+from pgdiag.core.redact import redact
 
 app = typer.Typer(
     name="pgdiag",
@@ -85,7 +86,10 @@ def main() -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    """Print `message` as the single error line on stderr and return `code`."""
-    sys.stderr.write(f"pgdiag: error: {message}\n")
+    """Print `message` as the single error line on stderr and return `code`.
+
+    Messages are built without secrets; the redaction here is the last line of defence for a password
+    written where nobody expected one (a store path that is a URL without its scheme)."""
+    sys.stderr.write(f"pgdiag: error: {redact(message, ())}\n")
     return code
 
