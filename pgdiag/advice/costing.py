@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pgdiag.advice.candidates import Candidate, StatementRef
+from pgdiag.advice.candidates import INDEX_MAX_KEYS, Candidate, StatementRef
 from pgdiag.advice.statistics import Statistics, TableSize
 from pgdiag.core.lazy import psycopg_errors as errors
 from pgdiag.sql.planning import planning_text
@@ -57,10 +57,12 @@ class Proof:
 def prove(candidate: Candidate, planner: Planner) -> Proof:
     """Cost every statement of `candidate` with and without a hypothetical index (hypopg).
 
-    An index PostgreSQL cannot build (a column type without a btree operator class, such as ``box``)
-    helps no statement: the proof is empty.
+    An index PostgreSQL cannot build (a column type without a btree operator class, such as ``box``, or
+    more than ``INDEX_MAX_KEYS`` columns) helps no statement: the proof is empty.
     """
     proof = Proof(candidate, validated=True)
+    if len(candidate.columns) > INDEX_MAX_KEYS:
+        return proof
     for statement in candidate.statements:
         before = _plan(planner, statement)
         if before is None:
