@@ -25,6 +25,7 @@ from pgdiag.cli import (
 )
 from pgdiag.core.errors import EXIT_INTERNAL, EXIT_USAGE, PgdiagError
 from pgdiag.core.redact import redact
+from pgdiag.core.visible import visible
 
 app = typer.Typer(
     name="pgdiag",
@@ -93,7 +94,8 @@ def _fail(message: str, code: int) -> int:
     """Print `message` as the single error line on stderr and return `code`.
 
     Messages are built without secrets; the redaction here is the last line of defence for a password
-    written where nobody expected one (a store path that is a URL without its scheme)."""
-    sys.stderr.write(f"pgdiag: error: {redact(message, ())}\n")
+    written where nobody expected one (a store path that is a URL without its scheme). Control characters
+    (a server error quoting a name with ESC in it) are written out."""
+    sys.stderr.write(f"pgdiag: error: {visible(redact(message, ()))}\n")
     return code
 
