@@ -16,6 +16,7 @@ from typing import Iterator
 import pytest
 
 from pgdiag.core.visible import visible
+from tests.cli_helpers import drain_pty
 from tests.pg import Backend, TestDatabase, create_database, drop_database
 
 CLEAR = "\x1b[2J"
@@ -49,24 +50,13 @@ def _under_pty(*argv: str) -> tuple[int, str]:
     process = subprocess.Popen([sys.executable, "-m", "pgdiag", *argv], stdin=subprocess.DEVNULL, stdout=slave,
                                stderr=slave, env=env)
     os.close(slave)
-    received = bytearray()
-
-    def read() -> None:
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:  # EIO: the process closed the terminal
-                return
-            if not chunk:
-                return
-            received.extend(chunk)
-
-    reader = threading.Thread(target=read)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(drain_pty(master)))
     reader.start()
     code = process.wait(timeout=300)
     reader.join(timeout=30)
     os.close(master)
-    return code, received.decode("utf-8", errors="replace")
+    return code, "".join(received)
 
 
 def _assert_inert(log: str) -> None:
