@@ -16,6 +16,7 @@ from pgdiag.collect import collect
 from pgdiag.config.model import Config
 from pgdiag.core.errors import PgdiagError
 from pgdiag.core.findings import Finding, QueryRef, severity_rank
+from pgdiag.core.redact import redact_statement
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.db.dsn import Target
 from pgdiag.db.planner import Planner
@@ -116,7 +117,7 @@ def profile(target: Target, *, text: str | None = None, queryid: int | None = No
     elif not options.analyze and not request.generic:
         run.notes.append("--no-analyze: the statement was planned, not run (estimates only)")
     plan = build_plan(run.document)
-    query = QueryRef(queryid=str(queryid) if queryid is not None else None, text=checked.text)
+    query = QueryRef(queryid=str(queryid) if queryid is not None else None, text=redact_statement(checked.text))
     tenant = tenant_column(snapshot)
     fixes = _fixes(target, limits, plan, checked, query, snapshot, tenant, run.notes)
     context = InsightContext(

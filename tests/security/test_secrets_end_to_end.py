@@ -104,3 +104,12 @@ def test_no_password_in_any_output_or_store(capsys, planted: TestDatabase, store
     assert any(isinstance(cell, bytes) and cell[:2] == b"\x1f\x8b" for cell in cells)
     assert not [cell for cell in cells if isinstance(cell, (bytes, str)) and _leaks(cell)]
     assert not [cell for cell in cells if isinstance(cell, (dict, list)) and _leaks(str(cell))]
+
+
+def test_explain_shows_the_statement_redacted(capsys, db: TestDatabase) -> None:
+    """explain runs the text as given but shows it (terminal, JSON, HTML) with its passwords hidden."""
+    statement = "SELECT 'postgresql://app:Zq9Xk7@db/app' AS url, 'host=db password=Zq9Xk7' AS conninfo"
+    outcome = invoke(capsys, "explain", "-d", db.dsn, "--json", "-", statement)
+    assert outcome.code == 0, outcome.err
+    assert not _leaks(outcome.out + outcome.err)
+    assert "postgresql://app:***@db/app" in outcome.out
