@@ -4,6 +4,7 @@ instead of killing the suite."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -146,3 +147,19 @@ def test_forty_column_equality_in_explain(capsys, db: TestDatabase) -> None:
     outcome = invoke(capsys, "explain", "-d", db.dsn, "--json", "-", statement)
     assert outcome.code == 0, outcome.err
     assert "more than the 32 an index can hold" in outcome.out
+
+
+@pytest.mark.check_failures_reported
+def test_forty_column_equality_in_the_workload(capsys, db: TestDatabase) -> None:
+    """The scan's what-if costing never asks hypopg for an index wider than 32 columns: missing_index runs."""
+    columns = [f"c{i}" for i in range(40)]
+    db.execute("DROP TABLE IF EXISTS wide2", f"CREATE TABLE wide2 ({', '.join(c + ' int' for c in columns)})",
+               f"INSERT INTO wide2 SELECT {', '.join('g % 7' for _ in columns)} FROM generate_series(1, 5000) g",
+               "ANALYZE wide2")
+    hypopg_available(db)
+    statement = f"SELECT * FROM wide2 WHERE {' AND '.join(f'{c} = ${i}' for i, c in enumerate(columns, 1))}"
+    db.replay(statement, [tuple(range(40))] * 60)
+    outcome = invoke(capsys, "scan", "-d", db.dsn, "--json", "-")
+    assert outcome.code in (0, 1), outcome.err
+    checks = {check["id"]: check for check in json.loads(outcome.out)["checks"]}
+    assert checks["missing_index"]["status"] == "ran", checks["missing_index"]

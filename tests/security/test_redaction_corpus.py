@@ -51,3 +51,13 @@ def test_redaction_keeps_the_rest(text: str, expected: str) -> None:
 def test_deep_text_is_redacted_without_crashing() -> None:
     text = "ALTER ROLE x PASSWORD 'Zq9Xk7'; SELECT " + " + ".join(["1"] * 60_000)
     assert "Zq9" not in redact_statement(text)
+
+
+def test_a_failing_redactor_fails_closed(monkeypatch) -> None:
+    import pgdiag.core.redact.statement as statement
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("bug")
+
+    monkeypatch.setattr(statement, "_redact_sql", broken)
+    assert statement.redact_statement("ALTER ROLE x PASSWORD 'Zq9Xk7'") == "ALTER ROLE x PASSWORD ***"

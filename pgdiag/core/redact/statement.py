@@ -56,7 +56,10 @@ def redact_statement(text: str) -> str:
     """
     if not _MAYBE.search(text):
         return text
-    return _redact_sql(text, 0)
+    try:
+        return _redact_sql(text, 0)
+    except Exception:  # a redactor that fails must fail closed, not lose the scan or show the text
+        return _crude(text)
 
 
 def redact_value(value: str, level: int = 0) -> str:
