@@ -30,6 +30,7 @@ _CHAIN_BREAKS = {"ASCII_44", "ASCII_59", "AND", "OR"}
 _OPERATOR_WORDS = {"COLLATE", "IN_P", "NOT", "IS", "ISNULL", "NOTNULL", "LIKE", "ILIKE", "SIMILAR", "BETWEEN"}
 _OPERANDS = {"IDENT", "UIDENT", "SCONST", "USCONST", "ICONST", "FCONST", "BCONST", "XCONST", "PARAM",
              "SQL_COMMENT", "C_COMMENT"}
+_STACK_SIZE_LOCK = threading.Lock()
 _OPEN = {"ASCII_40", "ASCII_91"}
 _CLOSE = {"ASCII_41", "ASCII_93"}
 
@@ -108,12 +109,13 @@ def _in_worker(text: str) -> tuple:
         except BaseException as exc:  # handed back to the caller's thread below
             outcome.append(exc)
 
-    previous = threading.stack_size(WORKER_STACK)
-    try:
-        worker = threading.Thread(target=work, name="pgdiag-parse")
-        worker.start()
-    finally:
-        threading.stack_size(previous)
+    with _STACK_SIZE_LOCK:  # the stack size is process-wide: threads of scan --all must not interleave here
+        previous = threading.stack_size(WORKER_STACK)
+        try:
+            worker = threading.Thread(target=work, name="pgdiag-parse")
+            worker.start()
+        finally:
+            threading.stack_size(previous)
     worker.join()
     if isinstance(outcome[0], BaseException):
         raise outcome[0]

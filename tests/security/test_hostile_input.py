@@ -163,3 +163,14 @@ def test_forty_column_equality_in_the_workload(capsys, db: TestDatabase) -> None
     assert outcome.code in (0, 1), outcome.err
     checks = {check["id"]: check for check in json.loads(outcome.out)["checks"]}
     assert checks["missing_index"]["status"] == "ran", checks["missing_index"]
+
+
+def test_parse_is_safe_on_a_small_caller_stack() -> None:
+    """A 9,000-term chain (under the depth limit) parsed from a thread with 512 kB of stack: pglast on that
+    stack would overflow it; the guard parses in its own 64 MB worker. In a subprocess, so a crash shows."""
+    probe = ("import threading; from pgdiag.core.parse_guard import parse_sql; out = []; "
+             "threading.stack_size(512 * 1024); "
+             "t = threading.Thread(target=lambda: out.append(len(parse_sql('SELECT ' + ' + '.join(['1'] * 9000))))); "
+             "t.start(); t.join(); print(out)")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "[1]", (result.returncode, result.stderr[-300:])
