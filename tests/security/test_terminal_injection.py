@@ -103,3 +103,11 @@ def test_server_error_naming_the_table_is_inert(hostile: TestDatabase) -> None:
 def test_visible(text: str, shown: str) -> None:
     assert visible(text) == shown
     assert visible(shown) == shown
+
+
+def test_every_console_is_a_safe_console() -> None:
+    """A renderer that made its own rich Console would print data raw: only pgdiag/render/console.py may."""
+    package = Path(__file__).resolve().parents[2] / "pgdiag"
+    makers = [str(path.relative_to(package)) for path in package.rglob("*.py")
+              if "Console(" in path.read_text(encoding="utf-8") and path.name != "console.py"]
+    assert makers == []
