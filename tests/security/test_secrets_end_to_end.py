@@ -113,3 +113,19 @@ def test_explain_shows_the_statement_redacted(capsys, db: TestDatabase) -> None:
     assert outcome.code == 0, outcome.err
     assert not _leaks(outcome.out + outcome.err)
     assert "postgresql://app:***@db/app" in outcome.out
+
+
+def test_session_activity_texts_are_redacted(capsys, db: TestDatabase, tmp_path: Path) -> None:
+    """pg_stat_activity shows an idle session's last statement as written: stored redacted."""
+    store = tmp_path / "activity.sqlite3"
+    with db.connect() as idle:
+        idle.execute("DROP ROLE IF EXISTS sec_idle")
+        idle.execute("CREATE ROLE sec_idle PASSWORD 'Zq9Xk7'")
+        outcome = invoke(capsys, "scan", "-d", db.dsn, "--store", str(store), "--json", "-")
+        idle.execute("DROP ROLE IF EXISTS sec_idle")
+    assert outcome.code in (0, 1), outcome.err
+    with sqlite3.connect(store) as conn:
+        blobs = [cell for row in conn.execute("SELECT * FROM snapshots") for cell in row if isinstance(cell, bytes)]
+    texts = [gzip.decompress(blob).decode("utf-8") for blob in blobs if blob[:2] == b"\x1f\x8b"]
+    assert texts and any("CREATE ROLE sec_idle PASSWORD '***'" in text for text in texts)
+    assert not any(_leaks(text) for text in texts)
