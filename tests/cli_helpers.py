@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 import pytest
@@ -38,3 +39,17 @@ def assert_one_line_error(outcome: Outcome, *fragments: str, secrets: tuple[str,
     for secret in secrets:
         assert secret not in outcome.err + outcome.out
     return lines[0]
+
+
+def drain_pty(fd: int) -> str:
+    """Everything written to the pseudo-terminal whose writing end is closed."""
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(fd, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    return b"".join(chunks).decode(errors="replace")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from typing import Iterator
 
 import pytest
@@ -19,6 +21,9 @@ from tests.pg import (
 )
 
 BACKENDS = discover_backends()
+# Crash logs go to the user's state directory (pgdiag/core/crashlog.py): the suite's go to a directory of its
+# own, in this process and the pgdiag processes it starts, never into the home directory of whoever runs it.
+os.environ["XDG_STATE_HOME"] = tempfile.mkdtemp(prefix="pgdiag-test-state-")
 
 
 @pytest.fixture(autouse=True)

@@ -124,13 +124,15 @@ def test_internal_error_is_one_line_with_log(capsys, monkeypatch, tmp_path: Path
         raise RuntimeError("boom at postgresql://app:TopSecret99@db/prod")
 
     monkeypatch.setattr(pgdiag.scan, "scan", broken)
-    monkeypatch.setattr("tempfile.tempdir", str(tmp_path))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     outcome = invoke(capsys, "scan", "-d", "host=/nonexistent")
     assert outcome.code == 3
     lines = outcome.err.splitlines()
     assert len(lines) == 1 and "internal error" in lines[0] and "Traceback" not in outcome.err
     log = Path(lines[0].rsplit(" ", 1)[1])
     assert log.exists() and "RuntimeError" in log.read_text() and "TopSecret99" not in log.read_text()
+    assert log.parent == tmp_path / "state" / "pgdiag" / "crash"  # the user's state directory, not /tmp
+    assert log.stat().st_mode & 0o777 == 0o600 and log.parent.stat().st_mode & 0o777 == 0o700
 
 
 def test_real_process_exit_code_and_single_line() -> None:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli_helpers import invoke
+from tests.cli_helpers import drain_pty, invoke
 from tests.pg import TestDatabase
 
 
@@ -38,7 +38,7 @@ def test_progress_shows_on_a_terminal_only(db: TestDatabase, tmp_path: Path) -> 
                                  stderr=slave, timeout=120, env={**os.environ, "TERM": "xterm", "COLUMNS": "100"})
         os.close(slave)
         slave = -1
-        shown = _drain(master)
+        shown = drain_pty(master)
     finally:
         if slave != -1:
             os.close(slave)
@@ -48,16 +48,3 @@ def test_progress_shows_on_a_terminal_only(db: TestDatabase, tmp_path: Path) -> 
     assert any(step in shown for step in steps), shown
     assert not any(step in process.stdout.decode() for step in steps)
 
-
-def _drain(fd: int) -> str:
-    """Everything written to the pseudo-terminal whose writing end is closed."""
-    chunks = []
-    while True:
-        try:
-            chunk = os.read(fd, 65536)
-        except OSError:  # EIO: the other end is closed
-            break
-        if not chunk:
-            break
-        chunks.append(chunk)
-    return b"".join(chunks).decode(errors="replace")

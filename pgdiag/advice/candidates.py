@@ -55,6 +55,10 @@ class Candidate:
         return sum(s.total_ms for s in self.statements)
 
 
+# PostgreSQL's INDEX_MAX_KEYS: no index, real or hypothetical (hypopg), has more key columns.
+INDEX_MAX_KEYS = 32
+
+
 def candidate_for(access: TableAccess, tenant_column: str | None = None) -> Candidate | None:
     """The index `access` wants, or None when it filters and sorts by nothing indexable."""
     equality = list(dict.fromkeys(access.equality))

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from pgdiag.advice.candidates import Candidate, StatementRef
+from pgdiag.advice.candidates import INDEX_MAX_KEYS, Candidate, StatementRef
 from pgdiag.advice.statistics import Statistics, TableSize
 from pgdiag.core.lazy import psycopg_errors as errors
 from pgdiag.sql.planning import planning_text
@@ -72,6 +72,9 @@ def prove(candidate: Candidate, planner: Planner) -> Proof:
     as its note, and the other candidates are still costed.
     """
     proof = Proof(candidate, validated=True)
+    if len(candidate.columns) > INDEX_MAX_KEYS:
+        return Proof(candidate, validated=True, note=f"more than {INDEX_MAX_KEYS} key columns: PostgreSQL cannot "
+                     "build it")
     plain = [(statement, plan_of(planner, statement)) for statement in candidate.statements]
     planned = [(statement, before) for statement, before in plain if before is not None]
     if not planned:

@@ -1,7 +1,8 @@
 """The ``pgdiag`` command: wires one module per command and turns every failure into a documented exit code.
 
 Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 usage, connection or input error
-(one line on stderr), 3 internal error (one line plus where the traceback was logged).
+(one line on stderr), 3 internal error (one line plus where the traceback was logged). ``pgdiag`` alone
+prints the help on standard output and exits 2 (no command is a usage error).
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from pgdiag.cli import (
     scan,
 )
 from pgdiag.core.errors import EXIT_INTERNAL, EXIT_USAGE, PgdiagError
+from pgdiag.core.redact import redact
+from pgdiag.core.visible import visible
 
 app = typer.Typer(
     name="pgdiag",
@@ -61,6 +64,9 @@ app.command("lint-migrations")(lint_migrations.lint_migrations)
 def run(argv: list[str]) -> int:
     """Run the command line with `argv` and return the exit code; never raises."""
     command = typer.main.get_command(app)
+    if not argv:  # the help, and the one error line: no command is a usage error (exit 2)
+        command.main(args=["--help"], prog_name="pgdiag", standalone_mode=False)
+        return _fail("no command given (see 'pgdiag --help')", EXIT_USAGE)
     try:
         code = command.main(args=argv, prog_name="pgdiag", standalone_mode=False)
     except PgdiagError as exc:
@@ -85,7 +91,11 @@ def main() -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    """Print `message` as the single error line on stderr and return `code`."""
-    sys.stderr.write(f"pgdiag: error: {message}\n")
+    """Print `message` as the single error line on stderr and return `code`.
+
+    Messages are built without secrets; the redaction here is the last line of defence for a password
+    written where nobody expected one (a store path that is a URL without its scheme). Control characters
+    (a server error quoting a name with ESC in it) are written out."""
+    sys.stderr.write(f"pgdiag: error: {visible(redact(message, ()))}\n")
     return code
 

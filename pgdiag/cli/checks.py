@@ -11,7 +11,7 @@ import typer
 def checks(check_id: Annotated[Optional[str], typer.Argument(help="Print this check's documentation.",
                                                             show_default=False)] = None) -> None:
     """List every check, or show the documentation of one."""
-    from rich.console import Console
+    from pgdiag.render.console import console as safe_console
     from rich.table import Table
 
     from pgdiag.checks import registry
@@ -21,7 +21,7 @@ def checks(check_id: Annotated[Optional[str], typer.Argument(help="Print this ch
     from pgdiag.render.check_docs import inline_text, page_text
 
     catalogue, insights, rules = registry(), plan_insights(), migration_rules()
-    console = Console()
+    console = safe_console()
     if check_id is not None:
         documented = catalogue.get(check_id) or insights.get(check_id) or rules.get(check_id)
         if documented is None:

@@ -20,7 +20,7 @@ def doctor(
     connect_timeout: ConnectTimeout = 10,
 ) -> None:
     """Check extensions, privileges and settings pgdiag needs; print the fix for each one missing."""
-    from rich.console import Console
+    from pgdiag.render.console import console as safe_console
     from rich.markup import escape
 
     from pgdiag.collect import collect
@@ -35,7 +35,7 @@ def doctor(
                                                        "statements", "columns"))
         unreadable = [(schema, table) for schema, table, _ in
                       conn.execute(queries.get("unreadable_tables", conn.info.server_version)).fetchall()]
-    console = Console(highlight=False)
+    console = safe_console()
     console.print(f"pgdiag doctor for {escape(target.display)} (PostgreSQL {snapshot.target['server_version']})")
     items = diagnose(snapshot, unreadable)
     for item in items:

@@ -27,7 +27,7 @@ def progress(enabled: bool) -> Iterator[Callable[[str], None]]:
     if not enabled or not sys.stderr.isatty():
         yield lambda _step: None
         return
-    from rich.console import Console
+    from pgdiag.render.console import console
 
-    with Console(stderr=True).status("connecting") as status:
+    with console(stderr=True).status("connecting") as status:
         yield lambda step: status.update(PHASES.get(step, f"collecting {step}"))

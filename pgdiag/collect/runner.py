@@ -19,8 +19,8 @@ from psycopg import errors, sql
 
 from pgdiag.collect.frames import to_frame
 from pgdiag.collect.pgss import PGSS, pgss_problem, pgss_schema
-from pgdiag.collect.statement_secrets import hide_secrets
 from pgdiag.core.errors import PgdiagError
+from pgdiag.core.redact import redact_setting, redact_statement
 from pgdiag.core.snapshot import CollectorStatus, Snapshot
 from pgdiag.core.sqltext import quote_ident
 from pgdiag.db import queries
@@ -175,14 +175,28 @@ def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot, options: Colle
         with conn.cursor() as cur:
             cur.execute(query)
             frame = to_frame([(d.name, d.type_code) for d in cur.description or []], cur.fetchall())
-        if name in ("statements", "activity") and not frame.empty:  # utility statements keep their literals,
-            frame["query"] = frame["query"].map(hide_secrets, na_action="ignore")  # passwords too
+        _redact_frame(name, frame)
     except errors.ObjectNotInPrerequisiteState as exc:
         if name in STATEMENT_COLLECTORS:
             raise _Skip(f"{PGSS} is created but not loaded: add shared_preload_libraries = '{PGSS}' "
                         "to postgresql.conf and restart the server") from exc
         raise
     return frame
+
+
+def _redact_frame(name: str, frame: pd.DataFrame) -> None:
+    """Hide the passwords a collected frame can hold, before anything keeps or shows it: utility statements
+    keep their literals in pg_stat_statements and pg_stat_activity (``ALTER ROLE … PASSWORD '…'``, cut
+    short in the activity view), and settings such as ``primary_conninfo`` hold connection strings with their
+    password."""
+    if frame.empty:
+        return
+    if name in ("statements", "activity"):
+        frame["query"] = frame["query"].map(redact_statement, na_action="ignore")
+    elif name == "settings":
+        for column in ("setting", "boot_val"):
+            if column in frame:
+                frame[column] = frame[column].map(redact_setting, na_action="ignore")
 
 
 def _statements_note(frame: pd.DataFrame, snapshot: Snapshot) -> str | None:

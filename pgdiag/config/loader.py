@@ -17,6 +17,8 @@ from pgdiag.tenant.config import TENANCY, parse_tenancy
 
 DEFAULT_FILE = "pgdiag.toml"
 SECTIONS = ("checks", TENANCY, "compare", "targets")
+# pgdiag.toml needs four levels ([[targets]] → checks → a check → a list); anything far deeper is hostile.
+MAX_NESTING = 16
 
 
 def load(path: Path | None) -> Config:
@@ -34,6 +36,10 @@ def load(path: Path | None) -> Config:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"invalid config file {path}: {exc}") from None
+    except RecursionError:  # tomllib reads nested arrays and tables recursively
+        raise ConfigError(f"invalid config file {path}: values nested more than {MAX_NESTING} deep") from None
+    if _depth(doc) > MAX_NESTING:
+        raise ConfigError(f"invalid config file {path}: values nested more than {MAX_NESTING} deep")
     unknown = set(doc) - set(SECTIONS)
     if unknown:
         raise ConfigError(f"invalid config file {path}: unknown section [{sorted(unknown)[0]}]")
@@ -44,3 +50,15 @@ def load(path: Path | None) -> Config:
     targets = parse_targets(doc["targets"], path, lambda section: validate_checks(section, path, catalogue)) \
         if "targets" in doc else ()
     return Config(checks=checks, source=path, tenancy=tenancy, compare=compare, targets=targets)
+
+
+def _depth(value: object) -> int:
+    """How deeply tables and arrays nest in `value` (a scalar is 0), counted without recursion."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is not None:
+            deepest = max(deepest, depth + 1)
+            stack.extend((child, depth + 1) for child in children)
+    return deepest

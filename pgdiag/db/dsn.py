@@ -21,6 +21,7 @@ _PRISMA_ONLY_PARAMS = {
     "socket_timeout", "sslaccept", "sslidentity",
 }
 _URL_SCHEMES = ("postgres://", "postgresql://")
+UNPARSABLE = "the connection string could not be parsed"
 # The same at the start of a whole connection string, where libpq also reads spaces into the user name
 # and password (and then echoes them in its error).
 _WHOLE_URL_PASSWORD = re.compile(r"\s*[A-Za-z][A-Za-z0-9+.\-]*:/+[^:/@]*:(.*)@")
@@ -42,7 +43,7 @@ class Target:
     @property
     def display(self) -> str:
         """The target as a URL without its password, fit for any output."""
-        return display_name(self.conninfo, redacted=bool(self.secrets))
+        return display_name(self.conninfo, redacted=bool(self.secrets), secrets=self.secrets)
 
     def redact(self, text: str) -> str:
         """`text` with every secret of this target replaced by ``***``."""
@@ -61,8 +62,9 @@ def resolve(dsn: str | None, environ: dict[str, str] | None = None) -> Target:
 def parse(raw: str) -> Target:
     """Turn a URL or ``key=value`` string into a `Target`; a malformed one is a one-line error.
 
-    libpq's complaint about a malformed string often quotes the string, so it is redacted with every
-    password `_secrets_in` could find, whatever shape the string has."""
+    The error never quotes the string: libpq's complaint does (``missing "=" after "postgres:PW@db"``), and
+    a string libpq cannot read has no known place for its password. It names the string's parts as parsed
+    (scheme, host, port, database, user) or says the string could not be parsed."""
     secrets = _secrets_in(raw)
     search_path = None
     conninfo = raw.strip()
@@ -70,23 +72,41 @@ def parse(raw: str) -> Target:
         conninfo, search_path = _strip_prisma_params(conninfo)
     try:
         params = psycopg.conninfo.conninfo_to_dict(conninfo)
-    except Exception as exc:  # psycopg raises ProgrammingError for any malformed string
-        reason = redact(str(exc).strip().splitlines()[0] if str(exc).strip() else "malformed", secrets)
-        raise ConnectError(f"invalid connection string: {reason}") from None
-    secrets = _longest_first([*secrets, *(value for key, value in params.items()
-                                          if re.fullmatch(SECRET_KEY, key))])
+    except Exception:  # psycopg raises ProgrammingError for any malformed string
+        raise ConnectError(f"invalid connection string: {UNPARSABLE}") from None
+    secrets = _longest_first([*secrets, *_secrets_in_names(params), *(
+        value for key, value in params.items() if re.fullmatch(SECRET_KEY, key))])
     ports = str(params.get("port") or "")
     if ports and not all(p.strip().isdigit() for p in ports.split(",")):
-        raise ConnectError(f"invalid connection string: port {redact(ports, secrets)!r} is not a number")
+        raise ConnectError(f"invalid connection string: the port is not a number "
+                           f"({display_name(conninfo, port=False, secrets=secrets)})")
     return Target(conninfo=conninfo, search_path=search_path, secrets=secrets)
 
 
-def display_name(conninfo: str, *, redacted: bool = False) -> str:
-    """A ``postgresql://user@host:port/db`` rendering of `conninfo` with no password."""
+def _secrets_in_names(params: dict[str, str]) -> list[str]:
+    """Passwords written where a name goes: ``user=app:PW`` (a URL habit in a keyword string), or URL
+    credentials that landed in the host or database name. The server quotes those names in its errors."""
+    found = []
+    user = str(params.get("user") or "")
+    if ":" in user:
+        found.append(user.partition(":")[2])
+    for key in ("host", "dbname"):
+        value = str(params.get(key) or "")
+        if "@" in value:
+            credentials = value.rpartition("@")[0]
+            found += [credentials.partition(":")[2], credentials]
+    return found
+
+
+def display_name(conninfo: str, *, redacted: bool = False, port: bool = True, secrets: tuple[str, ...] = ()) -> str:
+    """A ``postgresql://user@host:port/db`` rendering of `conninfo` with no password (`secrets` hidden in
+    the names too; without the port when `port` is False)."""
     try:
         params = psycopg.conninfo.conninfo_to_dict(conninfo)
     except Exception:
-        return "<invalid connection string>"
+        return UNPARSABLE
+    if not port:
+        params.pop("port", None)
     env = os.environ
     user = params.get("user") or env.get("PGUSER") or ""
     host = params.get("host") or env.get("PGHOST") or ""
@@ -100,7 +120,7 @@ def display_name(conninfo: str, *, redacted: bool = False) -> str:
     netloc += host + (f":{port}" if port and host else "")
     if port and not host:
         query += ("&" if query else "?") + f"port={port}"
-    name = f"postgresql://{netloc}/{dbname}{query}"
+    name = redact(f"postgresql://{netloc}/{dbname}{query}", secrets)
     return f"{name} (password redacted)" if redacted else name
 
 

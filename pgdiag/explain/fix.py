@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from pgdiag.core.lazy import pandas as pd
 
 from pgdiag.advice.access import table_accesses
-from pgdiag.advice.candidates import Candidate, candidate_for, covered, index_leads
+from pgdiag.advice.candidates import INDEX_MAX_KEYS, Candidate, candidate_for, covered, index_leads
 from pgdiag.advice.costing import StatementCost, estimate, prove
 from pgdiag.advice.statistics import statistics
 from pgdiag.core.findings import Finding, ObjectRef, fingerprint
@@ -104,6 +104,19 @@ def candidates(statement: Statement, ref: StatementRef, scans: list[PlanNode], s
             if candidate is not None and not covered(candidate, leads):
                 found.setdefault((candidate.schema, candidate.table, candidate.columns), (candidate, node))
     return list(found.values())
+
+
+def fitting(proposed: list[tuple[Candidate, PlanNode]]) -> tuple[list[tuple[Candidate, PlanNode]], list[str]]:
+    """The candidates an index can hold (PostgreSQL's and hypopg's limit is ``INDEX_MAX_KEYS`` = 32 key
+    columns), and a note for each one left out."""
+    kept, notes = [], []
+    for candidate, node in proposed:
+        if len(candidate.columns) <= INDEX_MAX_KEYS:
+            kept.append((candidate, node))
+        else:
+            notes.append(f"no index fix for {candidate.table}: the statement filters on {len(candidate.columns)} "
+                         f"columns, more than the {INDEX_MAX_KEYS} an index can hold")
+    return kept, notes
 
 
 def prove_fixes(proposed: list[tuple[Candidate, PlanNode]], planner: Planner, snapshot: Snapshot) -> list[IndexFix]:

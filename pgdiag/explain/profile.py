@@ -14,6 +14,7 @@ from pgdiag.collect import collect
 from pgdiag.config.model import Config
 from pgdiag.core.errors import PgdiagError
 from pgdiag.core.findings import Finding, QueryRef, severity_rank
+from pgdiag.core.redact import redact_statement
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.db.dsn import Target
 from pgdiag.db.planner import Planner
@@ -22,6 +23,7 @@ from pgdiag.explain.guard import judge
 from pgdiag.explain.fix import (
     IndexFix,
     candidates,
+    fitting,
     fix_finding,
     prove_fixes,
     scans_to_fix,
@@ -113,9 +115,9 @@ def profile(target: Target, *, text: str | None = None, queryid: int | None = No
     elif not options.analyze and not request.generic:
         run.notes.append("--no-analyze: the statement was planned, not run (estimates only)")
     plan = build_plan(run.document)
-    query = QueryRef(queryid=str(queryid) if queryid is not None else None, text=checked.text)
+    query = QueryRef(queryid=str(queryid) if queryid is not None else None, text=redact_statement(checked.text))
     tenant = tenant_column(snapshot)
-    fixes = _fixes(target, limits, plan, checked, query, snapshot, tenant)
+    fixes = _fixes(target, limits, plan, checked, query, snapshot, tenant, run.notes)
     context = InsightContext(
         plan=plan, query=query, statement=checked.model,
         schemas={ref.table: ref.schema for ref in (checked.model.refs if checked.model else ()) if ref.schema},
@@ -143,9 +145,9 @@ def _request(checked: CheckedStatement, options: ExplainOptions) -> ExplainReque
 
 
 def _fixes(target: Target, limits: SessionLimits, plan: Plan, checked: CheckedStatement, query: QueryRef,
-           snapshot: Snapshot, tenant: str | None) -> list[IndexFix]:
+           snapshot: Snapshot, tenant: str | None, notes: list[str]) -> list[IndexFix]:
     """Proven index fixes for the plan's wasteful scans; a planner session is opened only when there is a
-    candidate to prove."""
+    candidate to prove. A candidate wider than an index can be is skipped, with a line in `notes`."""
     if checked.model is None:
         return []
     scans = scans_to_fix(plan, snapshot)
@@ -153,7 +155,8 @@ def _fixes(target: Target, limits: SessionLimits, plan: Plan, checked: CheckedSt
         return []
     ref = StatementRef(queryid=query.queryid, text=checked.text, n_params=checked.n_params, calls=1,
                        total_ms=plan.execution_ms or 0.0, rows=int(plan.root.rows_total), blocks=0)
-    proposed = candidates(checked.model, ref, scans, snapshot, tenant)
+    proposed, too_wide = fitting(candidates(checked.model, ref, scans, snapshot, tenant))
+    notes += too_wide
     if not proposed:
         return []
     with Planner.open(target, limits) as planner:

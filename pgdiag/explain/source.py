@@ -23,7 +23,17 @@ BIGINT_RANGE = (-(2**63), 2**63 - 1)
 
 
 def read_text(statement: str | None, file: Path | None) -> str:
-    """The statement text from the argument (``-`` reads standard input) or from `file`."""
+    """The statement text from the argument (``-`` reads standard input) or from `file`; a NUL byte is an
+    input error (the parser would stop at it and explain the text before it as if it were the statement)."""
+    text = _read(statement, file)
+    if "\x00" in text:
+        where = f"{file}" if file is not None else "standard input" if statement == "-" else "the statement"
+        raise PgdiagError(f"{where} contains a NUL byte (at character {text.index(chr(0))}): not SQL text")
+    return text
+
+
+def _read(statement: str | None, file: Path | None) -> str:
+    """The raw text from the argument, standard input or `file`."""
     if file is not None:
         try:
             return file.read_text(encoding="utf-8")

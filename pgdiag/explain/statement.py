@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pglast
 from pglast import ast
 from pglast.parser import ParseError
 
 from pgdiag.core.errors import PgdiagError
+from pgdiag.core.parse_guard import TooComplex, parse_sql
 from pgdiag.db.queries import MARKER
 from pgdiag.sql import Statement, analyze
 from pgdiag.sql.build import ColumnLookup
@@ -56,7 +56,9 @@ def check_statement(text: str, search_path: tuple[str, ...], columns: ColumnLook
     if not text.strip():
         raise PgdiagError("no statement to explain: the input is empty")
     try:
-        parsed = pglast.parse_sql(text)
+        parsed = parse_sql(text)
+    except TooComplex as exc:
+        raise PgdiagError(f"cannot explain this statement: {exc.args[0]}") from None
     except ParseError as exc:
         return CheckedStatement(text, None, 0, parse_error=str(exc))
     if len(parsed) != 1:

@@ -9,6 +9,7 @@ from typing import Any
 import pglast
 from pglast.parser import ParseError
 
+from pgdiag.core.parse_guard import parse_sql
 from pgdiag.lint.files import MigrationError, MigrationFile
 
 _COMMENTS = {"SQL_COMMENT", "C_COMMENT"}
@@ -45,7 +46,7 @@ def parse_text(text: str, display: str) -> list[Statement]:
     [(2, 'CREATE TABLE a (id int)'), (4, 'DROP TABLE b')]
     """
     try:
-        raws = pglast.parse_sql(text)
+        raws = parse_sql(text)
     except ParseError as exc:
         message, position = exc.args[0], exc.args[1] if len(exc.args) > 1 else None
         line = _line(text, position) if position is not None else text.rstrip().count("\n") + 1

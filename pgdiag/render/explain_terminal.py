@@ -12,6 +12,7 @@ from rich.tree import Tree
 
 from pgdiag.explain.plan import PlanNode, build_plan
 from pgdiag.explain.profile import Profile
+from pgdiag.render.console import console as safe_console
 from pgdiag.render.explain_view import Badge, badges_by_node, node_details, rows_text
 from pgdiag.render.styles import SEVERITY_STYLES
 
@@ -21,7 +22,7 @@ QUERY_WIDTH = 400
 
 def print_profile(profile: Profile, console: Console | None = None) -> None:
     """Print the whole profile for a person at a terminal."""
-    console = console or Console(highlight=False)
+    console = console or safe_console()
     for part in profile_parts(profile):
         console.print(part)
 

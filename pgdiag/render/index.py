@@ -13,6 +13,7 @@ from pgdiag import __version__
 from pgdiag.core.findings import SEVERITIES
 from pgdiag.history.compare import iso_utc
 from pgdiag.core.report import TargetRun
+from pgdiag.render.console import console as safe_console
 
 
 def index_document(runs: Sequence[TargetRun], report_suffix: str) -> dict[str, Any]:
@@ -35,7 +36,7 @@ def render_index(runs: Sequence[TargetRun], report_suffix: str) -> str:
 
 def print_index(runs: Sequence[TargetRun], console: Console | None = None) -> None:
     """One row per target for the terminal: outcome, findings per severity, and what changed."""
-    console = console or Console(highlight=False)
+    console = console or safe_console()
     table = Table(show_header=True, header_style="bold", expand=False)
     for column in ("target", "status", *SEVERITIES, "new", "resolved", "regressions"):
         table.add_column(column, overflow="fold")

@@ -10,6 +10,7 @@ from rich.markup import escape
 
 from pgdiag import __version__
 from pgdiag.lint.runner import LintResult
+from pgdiag.render.console import console as safe_console
 from pgdiag.render.styles import SEVERITY_STYLES
 
 
@@ -30,7 +31,7 @@ def render_lint_json(result: LintResult) -> str:
 def print_lint(result: LintResult, console: Console | None = None) -> None:
     """One block per finding in file and line order, ``file:line`` first (as editors and CI logs link it), then
     the recipe and the fix."""
-    console = console or Console(highlight=False)
+    console = console or safe_console()
     count = len(result.files)
     console.print(f"[bold]pgdiag lint-migrations[/bold]: {count} file{'s' if count != 1 else ''}")
     if not result.findings:

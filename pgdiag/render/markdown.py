@@ -12,6 +12,7 @@ import re
 
 from pgdiag.core.findings import Finding
 from pgdiag.core.report import Report
+from pgdiag.core.visible import visible
 from pgdiag.history.compare import Comparison
 from pgdiag.render.changes import (
     LISTED,
@@ -33,7 +34,15 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 
 
 def render_markdown(report: Report) -> str:
-    """The report as GitHub-flavoured Markdown: a heading with the counts, a table, then the top findings."""
+    """The report as GitHub-flavoured Markdown: a heading with the counts, a table, then the top findings.
+
+    Control characters from the database are written out (``\\e`` for ESC): the document is read in
+    terminals (``--markdown -``) and CI logs, where they would act."""
+    return visible(_markdown(report))
+
+
+def _markdown(report: Report) -> str:
+    """The Markdown document, as it is built from the report."""
     target = report.snapshot.target
     counts = ", ".join(f"{n} {severity}" for severity, n in report.severity_counts().items() if n)
     lines = [f"## pgdiag: {escape(str(target.get('database')))}: {len(report.findings)} findings"

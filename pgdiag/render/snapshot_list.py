@@ -11,6 +11,7 @@ from rich.table import Table
 from pgdiag.core.findings import SEVERITIES
 from pgdiag.history.compare import iso_utc
 from pgdiag.history.store import SnapshotInfo
+from pgdiag.render.console import console as safe_console
 
 
 def history_document(store: str, snapshots: Sequence[SnapshotInfo]) -> dict[str, Any]:
@@ -24,7 +25,7 @@ def history_document(store: str, snapshots: Sequence[SnapshotInfo]) -> dict[str,
 
 def print_history(store: str, snapshots: Sequence[SnapshotInfo], console: Console | None = None) -> None:
     """A table of the stored snapshots, oldest first."""
-    console = console or Console(highlight=False)
+    console = console or safe_console()
     if not snapshots:
         console.print(f"No snapshots in store {escape(store)}.")
         return

@@ -11,6 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from pgdiag.history.compare.trend import StatementTrend, TrendPoint
+from pgdiag.render.console import console as safe_console
 
 CHART_WIDTH = 760
 CHART_HEIGHT = 220
@@ -34,7 +35,7 @@ class ChartPoint:
 
 def print_trend(trend: StatementTrend, console: Console | None = None) -> None:
     """A table of the statement's figures in each snapshot, oldest first; plan changes marked."""
-    console = console or Console(highlight=False)
+    console = console or safe_console()
     console.print(f"[bold]Statement {escape(trend.queryid)}[/bold] in {escape(trend.store)}"
                   f"{f' ({escape(trend.target)})' if trend.target else ''}: {escape(' '.join((trend.text or '').split()))}")
     if not trend.points:

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from pgdiag.core.findings import SEVERITIES, Finding
 from pgdiag.core.report import Report
+from pgdiag.render.console import console as safe_console
 from pgdiag.render.health_facts import health_facts
 from pgdiag.render.styles import SEVERITY_STYLES
 
@@ -36,7 +37,7 @@ def print_report(report: Report, console: Console | None = None, per_check: int 
     """Print the report for a person at a terminal (rich markup; no markup taken from the data): the
     findings of each check, its `per_check` highest ranked (every one when None) with how many more the
     JSON and HTML reports hold, then the top findings with their fix."""
-    console = console or Console(highlight=False)
+    console = console or safe_console()
     target = report.snapshot.target
     console.print(f"[bold]pgdiag scan[/bold] of {escape(str(target.get('dsn')))} — PostgreSQL "
                   f"{escape(str(target.get('server_version')))}, collected "
@@ -79,7 +80,7 @@ def print_report(report: Report, console: Console | None = None, per_check: int 
 
 def print_collectors(report: Report, console: Console | None = None) -> None:
     """Each collector's status, rows and seconds: where the scan's time went and what was left out."""
-    console = console or Console(highlight=False)
+    console = console or safe_console()
     table = Table(title="collectors", show_header=True, header_style="bold", expand=False)
     for column in ("collector", "status", "rows", "seconds", "note"):
         table.add_column(column, overflow="fold", justify="right" if column in ("rows", "seconds") else "left")

@@ -15,10 +15,10 @@ reason over that, never over SQL text.
 
 from __future__ import annotations
 
-import pglast
 from pglast import ast
 from pglast.parser import ParseError
 
+from pgdiag.core.parse_guard import parse_sql
 from pgdiag.db.queries import MARKER
 from pgdiag.sql.build import Builder, ColumnLookup
 from pgdiag.sql.facts import tree_facts
@@ -51,7 +51,7 @@ def analyze(text: str, search_path: tuple[str, ...], columns: ColumnLookup | Non
     if MARKER in text:
         return Analysis("pgdiag")
     try:
-        parsed = pglast.parse_sql(text)
+        parsed = parse_sql(text)
     except ParseError as exc:
         return Analysis("unparsable", error=str(exc))
     if len(parsed) != 1:

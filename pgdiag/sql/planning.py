@@ -18,6 +18,7 @@ from pglast import ast
 from pglast.stream import RawStream
 from pglast.visitors import Ancestor, Visitor
 
+from pgdiag.core.parse_guard import parse_sql
 from pgdiag.sql.build import uncast
 
 
@@ -56,7 +57,7 @@ def planning_text(text: str, n_params: int, rows_per_call: float) -> PlanningTex
     if "limit" not in text.lower():  # no LIMIT to bind: spare the parse
         return PlanningText(text, n_params)
     try:
-        node = pglast.parse_sql(text)[0].stmt
+        node = parse_sql(text)[0].stmt
     except pglast.parser.ParseError:
         return PlanningText(text, n_params)
     if not isinstance(node, ast.SelectStmt) or not isinstance(uncast(node.limitCount), ast.ParamRef):

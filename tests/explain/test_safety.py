@@ -236,11 +236,14 @@ def test_input_that_is_not_utf8_is_refused_in_one_line(capsys, accounts: TestDat
 
 
 def test_limits_of_the_server_and_of_the_plan_reader_are_one_line_errors(capsys, accounts: TestDatabase) -> None:
-    """A statement past the server's stack depth is rejected by the server (not "the connection failed"); a
-    plan nested deeper than pgdiag's JSON reader follows says so."""
-    too_long = "SELECT * FROM accounts WHERE id = " + " + ".join(["1"] * 20000)
+    """A statement past the server's stack depth is rejected by the server (not "the connection failed"); one
+    past what pgdiag parses safely is refused before parsing; a plan nested deeper than pgdiag's JSON reader
+    follows says so."""
+    too_long = "SELECT * FROM accounts WHERE id = " + " + ".join(["1"] * 8000)
     outcome = invoke(capsys, "explain", "-d", accounts.dsn, too_long)
     assert_one_line_error(outcome, "the server rejected the statement", "stack depth limit exceeded")
+    too_deep = "SELECT * FROM accounts WHERE id = " + " + ".join(["1"] * 20000)
+    assert_one_line_error(invoke(capsys, "explain", "-d", accounts.dsn, too_deep), "nested too deeply")
     nested = "SELECT id FROM accounts WHERE id = 1"
     for level in range(150):
         nested = f"SELECT id FROM accounts WHERE id IN ({nested} UNION SELECT {level})"
