@@ -59,17 +59,11 @@ def accepted(costs: Sequence[StatementCost], min_factor: float, upkeep: Upkeep |
 def upkeep(snapshot: Snapshot, schema: str, table: str) -> Upkeep | None:
     """The upkeep of one more index on `schema`.`table`; None when the periods or the table's writes are unknown,
     or the table statistics are younger than `TRUSTED_PERIOD`."""
-    tables, server = snapshot.frame("tables"), snapshot.frame("server")
-    if tables.empty or server.empty or "n_tup_ins" not in tables:
+    server = snapshot.frame("server")
+    counters = snapshot.derived("advice_table_writes", _table_writes).get((schema, table))
+    if server.empty or counters is None:
         return None
-    row = tables[(tables["schema"] == schema) & (tables["table"] == table)]
-    if row.empty:
-        return None
-    first = row.iloc[0]
-    counters = [first.get(c) for c in ("n_tup_ins", "n_tup_upd", "n_tup_hot_upd", "n_tup_del")]
-    if any(pd.isna(c) for c in counters):
-        return None
-    inserted, updated, hot, deleted = (float(c) for c in counters)
+    inserted, updated, hot, deleted = counters
     now = server["now"].iloc[0]
     started = server["postmaster_start_time"].iloc[0]
     tables_since = server["stats_reset"].iloc[0] if not pd.isna(server["stats_reset"].iloc[0]) else started
@@ -78,6 +72,20 @@ def upkeep(snapshot: Snapshot, schema: str, table: str) -> Upkeep | None:
     statements_since = _statements_reset(snapshot, started)
     table_s, statements_s = _seconds(now - tables_since), _seconds(now - statements_since)
     return Upkeep((inserted + updated - hot + deleted) / table_s, statements_s)
+
+
+def _table_writes(snapshot: Snapshot) -> dict[tuple[str, str], tuple[float, float, float, float]]:
+    """Each table's rows inserted, updated, HOT-updated and deleted, built once per snapshot (a table whose
+    counters were not read is left out)."""
+    tables = snapshot.frame("tables")
+    if tables.empty or "n_tup_ins" not in tables:
+        return {}
+    writes = {}
+    for schema, table, *counters in zip(tables["schema"], tables["table"], tables["n_tup_ins"], tables["n_tup_upd"],
+                                        tables["n_tup_hot_upd"], tables["n_tup_del"]):
+        if not any(pd.isna(c) for c in counters):
+            writes.setdefault((schema, table), tuple(float(c) for c in counters))
+    return writes
 
 
 def _statements_reset(snapshot: Snapshot, started: pd.Timestamp) -> pd.Timestamp:

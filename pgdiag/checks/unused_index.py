@@ -95,13 +95,18 @@ def _needed(snapshot: Snapshot, indexes: pd.DataFrame, settings: Any) -> set[int
     duplicates = judged_duplicates(snapshot)
     needed = set(duplicates["kept_oid"].astype(int))
     staying = serving_indexes(indexes[~indexes["index_oid"].isin(duplicates["index_oid"])])
+    by_table: dict[tuple[str, str], list[tuple[int, list[Any], int, bool]]] = {}
+    for schema, table, oid, columns, n_key, scans in zip(staying["schema"], staying["table"], staying["index_oid"],
+                                                       staying["columns"], staying["n_key_columns"],
+                                                       staying["idx_scan"].fillna(0)):
+        by_table.setdefault((schema, table), []).append((int(n_key), list(columns)[: int(n_key)], int(oid),
+                                                          scans > 0))
     for table, leads in table_leads(snapshot, tenant_schema(snapshot, settings.tenancy)).items():
-        on_table = staying[(staying["schema"] == table[0]) & (staying["table"] == table[1])]
+        on_table = sorted(by_table.get(table, []), key=lambda index: (index[0], index[2]))
         for need in leads:
-            serving = on_table[[leads_with(list(columns)[: int(n_key)], need) for columns, n_key
-                                in zip(on_table["columns"], on_table["n_key_columns"])]]
-            if not serving.empty and not serving["idx_scan"].fillna(0).gt(0).any():
-                needed.add(int(serving.sort_values(["n_key_columns", "index_oid"])["index_oid"].iloc[0]))
+            serving = [index for index in on_table if leads_with(index[1], need)]
+            if serving and not any(scanned for *_, scanned in serving):
+                needed.add(serving[0][2])
     return needed
 
 
