@@ -2,7 +2,8 @@
 -- Sizes are NULL (size_skipped = true) for relations held or requested in ACCESS EXCLUSIVE mode
 -- (the table or any of its indexes): the size functions would queue behind that lock.
 -- Columns: table_oid, schema, table, kind (r/p/m), is_partition, reltuples (-1 or 0 when never
--- analyzed), relpages, fillfactor, table_bytes, index_bytes, total_bytes, size_skipped,
+-- analyzed), relpages, fillfactor, table_bytes, heap_bytes (the main fork alone), index_bytes, total_bytes,
+-- size_skipped,
 -- n_live_tup, n_dead_tup, n_mod_since_analyze, n_ins_since_vacuum, seq_scan, seq_tup_read,
 -- idx_scan, idx_tup_fetch, n_tup_ins, n_tup_upd, n_tup_del, n_tup_hot_upd, last_vacuum,
 -- last_autovacuum, last_analyze, last_autoanalyze, vacuum_count, autovacuum_count, analyze_count,
@@ -36,6 +37,7 @@ SELECT r.oid AS table_oid, r.nspname AS schema, r.relname AS table, r.relkind::t
        coalesce((SELECT option_value::int FROM pg_options_to_table(r.reloptions)
                  WHERE option_name = 'fillfactor'), 100) AS fillfactor,
        CASE WHEN r.locked THEN NULL ELSE pg_table_size(r.oid) END AS table_bytes,
+       CASE WHEN r.locked THEN NULL ELSE pg_relation_size(r.oid) END AS heap_bytes,
        CASE WHEN r.locked THEN NULL ELSE pg_indexes_size(r.oid) END AS index_bytes,
        CASE WHEN r.locked THEN NULL ELSE pg_total_relation_size(r.oid) END AS total_bytes,
        r.locked AS size_skipped,

@@ -19,7 +19,7 @@ PAGE_BYTES = 8192
 @dataclass(frozen=True, slots=True)
 class TableSize:
     """A table's size as ``pg_class`` had it at the last ANALYZE (``reltuples`` -1 when never analyzed),
-    its live rows since, and how many pages its files hold now (None when the size was not read)."""
+    its live rows since, and how many pages its main fork holds now (None when the size was not read)."""
 
     reltuples: float
     relpages: float
@@ -83,7 +83,10 @@ def _table_sizes(snapshot: Snapshot) -> dict[tuple[str, str], TableSize]:
     frame = snapshot.frame("tables")
     if frame.empty:
         return {}
-    table_bytes = frame["table_bytes"] if "table_bytes" in frame else [None] * len(frame)
+    # The heap's main fork: the free space and visibility maps and TOAST are not pages a scan reads (a snapshot
+    # stored before heap_bytes was collected has only the whole table's size, an upper bound).
+    size_column = next((c for c in ("heap_bytes", "table_bytes") if c in frame), None)
+    table_bytes = frame[size_column] if size_column else [None] * len(frame)
     sizes = {}
     for schema, table, reltuples, live, relpages, size in zip(frame["schema"], frame["table"], frame["reltuples"],
                                                               frame["n_live_tup"], frame["relpages"], table_bytes):
