@@ -25,6 +25,7 @@ from pgdiag.core.snapshot import CollectorStatus, Snapshot
 from pgdiag.core.sqltext import quote_ident
 from pgdiag.db import queries
 from pgdiag.db.error_text import describe_error
+from pgdiag.db.results import fetch_columns
 from pgdiag.db.side_session import RawResult, SideQueries
 from pgdiag.sql.workload import HIDDEN_TEXT, workload
 
@@ -93,8 +94,8 @@ def collect(conn: psycopg.Connection, target_display: str, options: CollectOptio
         results = side.take()
         _take_from_queue(conn, side, shared, snapshot, options, on_progress)  # any it gave back when it broke
         for name in shared:
-            if name in results:
-                snapshot.collectors.append(_from_raw(name, results[name], snapshot))
+            if name in results:  # each result's rows are let go once its frame is made
+                snapshot.collectors.append(_from_raw(name, results.pop(name), snapshot))
     if analysis is not None:
         analysis.finish()
     snapshot.collectors.sort(key=lambda status: names.index(status.name))
@@ -115,7 +116,7 @@ def _from_raw(name: str, raw: RawResult, snapshot: Snapshot) -> CollectorStatus:
     """The status (and frame, kept in `snapshot`) of a collector whose query ran on the side session."""
     if raw.error is not None:
         return CollectorStatus(name, "error", seconds=round(raw.seconds, 4), message=describe_error(raw.error))
-    frame = to_frame(raw.columns, raw.rows)
+    frame = to_frame(raw.columns)
     snapshot.frames[name] = frame
     return CollectorStatus(name, "ok", rows=len(frame), seconds=round(raw.seconds, 4), message=_note(name, frame))
 
@@ -172,9 +173,7 @@ def _run(conn: psycopg.Connection, name: str, snapshot: Snapshot, options: Colle
     text = queries.get(name, conn.info.server_version)
     query = sql.SQL(text).format(**params) if params else sql.SQL(text)
     try:
-        with conn.cursor() as cur:
-            cur.execute(query)
-            frame = to_frame([(d.name, d.type_code) for d in cur.description or []], cur.fetchall())
+        frame = to_frame(fetch_columns(conn, query))
         _redact_frame(name, frame)
     except errors.ObjectNotInPrerequisiteState as exc:
         if name in STATEMENT_COLLECTORS:

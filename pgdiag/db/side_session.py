@@ -7,8 +7,8 @@ imports pandas and the checks. The plain catalog queries (no parameters, no depe
 collector) wait in one shared queue, most expensive first: this session takes them one by one, and
 the main session, once it has collected what the statement analysis needs, takes from the same queue,
 so two backends share the work and neither idles while the other has a backlog. This module imports
-neither pandas nor the checks, so the command line can start it first. The collector turns the raw
-rows into frames (`pgdiag.collect`).
+neither pandas nor the checks, so the command line can start it first. The collector turns the
+columns read into frames (`pgdiag.collect`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from psycopg import sql
 from pgdiag.core.errors import ConnectError
 from pgdiag.db import queries
 from pgdiag.db.dsn import Target
+from pgdiag.db.results import Columns, fetch_columns
 from pgdiag.db.session import SessionLimits, connect
 
 # Plain catalog collectors, in the order they are taken: the slowest on a large catalog first. The server-health
@@ -37,10 +38,9 @@ SHARED_COLLECTORS = ("tables", "indexes", "column_stats", "foreign_keys", "seque
 
 @dataclass(frozen=True)
 class RawResult:
-    """What one side query returned: (name, type oid) per column and the rows, or the error it raised."""
+    """What one side query returned, read by column, or the error it raised."""
 
-    columns: list[tuple[str, int]]
-    rows: list[tuple[Any, ...]]
+    columns: Columns
     seconds: float
     error: psycopg.Error | None = None
 
@@ -53,6 +53,8 @@ class SideQueries(threading.Thread):
         super().__init__(name="pgdiag-side-session", daemon=True)
         self.target, self.limits, self.names = target, limits, names
         self.results: dict[str, RawResult] = {}
+        self.ran: list[str] = []
+        """The collectors this session ran, in order (their results are handed over by `take`)."""
         self.failure: BaseException | None = None
         self._pending = deque(names)
         self._lock = threading.Lock()
@@ -72,6 +74,7 @@ class SideQueries(threading.Thread):
                         self._give_back(name)
                         return
                     self.results[name] = result
+                    self.ran.append(name)
         except ConnectError:  # no second session (e.g. too many connections): the main session takes over
             return
         except BaseException as exc:  # handed to the collecting thread, which reports it like any error
@@ -84,20 +87,20 @@ class SideQueries(threading.Thread):
 
     def take(self) -> dict[str, RawResult]:
         """Wait for this session's queries; their results by collector name. Collectors it gave back (its
-        session broke) are in the queue again: claim them after this."""
+        session broke) are in the queue again: claim them after this. The results are handed over, not kept:
+        on a large catalog their rows weigh as much as the frames made from them."""
         self.join()
         if self.failure is not None:
             raise self.failure
-        return self.results
+        results, self.results = self.results, {}
+        return results
 
 
 def _query(conn: psycopg.Connection, name: str) -> RawResult:
     """Run collector `name`'s query; a database error is part of the result, as a collector failure."""
     started = time.perf_counter()
     try:
-        with conn.cursor() as cursor:
-            cursor.execute(sql.SQL(queries.get(name, conn.info.server_version)))
-            columns = [(d.name, d.type_code) for d in cursor.description or []]
-            return RawResult(columns, cursor.fetchall(), time.perf_counter() - started)
+        columns = fetch_columns(conn, sql.SQL(queries.get(name, conn.info.server_version)))
+        return RawResult(columns, time.perf_counter() - started)
     except psycopg.Error as exc:
-        return RawResult([], [], time.perf_counter() - started, exc)
+        return RawResult(Columns([], []), time.perf_counter() - started, exc)
