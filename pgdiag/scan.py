@@ -13,6 +13,7 @@ from pgdiag.collect.plans import StatementPlan, capture_plans, skipped_status, s
 from pgdiag.config.model import Config
 from pgdiag.core.errors import ConnectError
 from pgdiag.core.findings import at_or_above
+from pgdiag.core.heap import release_free_heap
 from pgdiag.core.snapshot import Snapshot
 from pgdiag.db.dsn import Target
 from pgdiag.db.planner import Planner
@@ -46,6 +47,7 @@ def scan(target: Target, *, limits: SessionLimits | None = None, options: Collec
     side = side or SideQueries(target, limits)
     with connect(target, limits) as conn:
         snapshot = collect(conn, target.display, options, on_progress=on_progress, side=side)
+    release_free_heap()
     if on_progress:
         on_progress("checks")
     planner = _planner(target, limits, snapshot) if snapshot.ok("statements") else None
@@ -55,6 +57,7 @@ def scan(target: Target, *, limits: SessionLimits | None = None, options: Collec
     finally:
         if planner is not None:
             planner.close()
+    snapshot.forget_derived()
     if prisma_schema is not None:
         from pgdiag.prisma.fixes import with_prisma_fixes
 

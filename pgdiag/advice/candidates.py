@@ -15,7 +15,7 @@ from pgdiag.core.snapshot import Snapshot
 from pgdiag.sql.workload import StatementRef
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TableAccess:
     """How one statement reads one table: columns it filters by equality or range, and its sort."""
 
@@ -28,7 +28,7 @@ class TableAccess:
     limited: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Candidate:
     """A proposed btree index and the statements it is meant to help."""
 

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
 
-from pgdiag.checks._support.grouping import group_findings, with_queryids
-from pgdiag.checks._support.settle import settle
+from pgdiag.checks._support.grouping import FindingGroups, group_findings
+from pgdiag.checks._support.settle import INVOLVED, settle
 from pgdiag.checks.base import Check, NotApplicable
 from pgdiag.config.model import Config
 from pgdiag.core.crashlog import write_crash_log
@@ -46,13 +46,14 @@ def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planne
     others still report. A check whose what-if costing the database refused on some tables (permission denied)
     ran in part: it is listed in `CheckRun.partial` with the tables and the GRANT that fixes it. Findings another
     finding's fix settles are then marked (`settle`), and findings of one statement shape grouped
-    (`group_findings`).
+    (`FindingGroups`; as they come for the checks `settle` does not read).
 
     `planner` gives checks what-if costing on the live database; without it (a stored snapshot)
     they fall back to estimates.
     """
     config = config or Config()
     result = CheckRun(tenancy=_tenancy(snapshot, config))
+    found: dict[str, list[Finding]] = {}
     for check_id, check_class in registry().items():
         if not config.enabled(check_id):
             continue
@@ -62,21 +63,31 @@ def run_checks(snapshot: Snapshot, config: Config | None = None, planner: Planne
             continue
         settings = check_class.settings(config.overrides(check_id))
         refusals_before = len(planner.refusals) if planner is not None else 0
+        # Findings no other finding settles are final as they come: grouped at once, the thousands of per-table
+        # findings of one statement shape never live whole side by side (peak memory, bench/scale.py).
+        findings = found.setdefault(check_id, [])
+        groups = FindingGroups(snapshot) if check_id not in INVOLVED else None
+        take = groups.add if groups is not None else findings.append
         try:
-            result.findings.extend(check_class(planner).run(snapshot, settings))
+            for finding in check_class(planner).run(snapshot, settings):
+                take(finding)
         except NotApplicable as reason:
             result.not_run[check_id] = str(reason)
             continue
         except Exception as exc:  # one check's failure must not cost the report every other check's findings
             result.not_run[check_id] = _failure(exc)
             continue
+        finally:
+            if groups is not None:
+                found[check_id] = groups.findings()
         result.ran.append(check_id)
         denied = {relation: planner.denied[relation]
                   for relation in planner.refusals[refusals_before:]} if planner is not None else {}
         if denied:
             result.partial[check_id] = _refused(denied)
-    settle(result.findings)
-    result.findings = group_findings(with_queryids(result.findings, snapshot))
+    settle([finding for check_id in INVOLVED for finding in found.get(check_id, ())])
+    result.findings = [finding for check_id, findings in found.items()
+                       for finding in (group_findings(findings, snapshot) if check_id in INVOLVED else findings)]
     result.findings.sort(key=lambda f: severity_rank(f.severity))
     return result
 

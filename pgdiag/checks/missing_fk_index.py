@@ -67,7 +67,8 @@ class MissingFkIndex(Check):
         usable = indexes[indexes["is_valid"].astype(bool) & ~indexes["has_predicate"].astype(bool) & indexes["method"].ne("brin")]
         pairs = fks[["constraint_oid", "table_oid", "attnums"]].merge(
             usable[["table_oid", "attnums", "n_key_columns"]], on="table_oid", suffixes=("", "_index"))
-        served = pairs.loc[[_serves(row) for row in pairs.to_dict("records")], "constraint_oid"]
+        served = pairs.loc[[_serves(wanted, n_key, leading) for wanted, n_key, leading in zip(
+            pairs["attnums"], pairs["n_key_columns"], pairs["attnums_index"])], "constraint_oid"]
         unserved = fks[~fks["constraint_oid"].isin(served)]
         if unserved.empty:
             return
@@ -85,11 +86,12 @@ class MissingFkIndex(Check):
             yield _finding(group.to_dict("records"), settings, taken, partitioned)
 
 
-def _serves(pair: dict[str, Any]) -> bool:
-    """Whether the index of `pair` leads with exactly the foreign key's columns, in any order."""
-    wanted = list(pair["attnums"])
+def _serves(foreign_key: Any, n_key_columns: Any, index: Any) -> bool:
+    """Whether an index (its column numbers `index`, the first `n_key_columns` of them keys) leads with exactly
+    the `foreign_key`'s column numbers, in any order."""
+    wanted = list(foreign_key)
     n = len(wanted)
-    return n <= int(pair["n_key_columns"]) and set(list(pair["attnums_index"])[:n]) == set(wanted)
+    return n <= int(n_key_columns) and set(list(index)[:n]) == set(wanted)
 
 
 def _severity(child_rows: float, parent_writes: float, settings: Any) -> str:

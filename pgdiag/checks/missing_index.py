@@ -97,8 +97,8 @@ class MissingIndex(Check):
                                                                    note=proof.note))
         partitioned = partitioned_tables(snapshot)
         prisma = is_prisma_database(snapshot)
-        needs = index_needs(snapshot, tenant)
-        replaceable = replaceable_indexes(snapshot)
+        needs = index_needs(snapshot, tenant) if by_table else {}
+        replaceable = replaceable_indexes(snapshot, set(by_table))
         hiding = self._hiding_note()
         planned = [p for table, chosen in by_table.items()
                    for p in plan_table(chosen, needs.get(table, TableNeeds()), replaceable.get(table, []),

@@ -18,6 +18,9 @@ from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified
 
 _REVERSED = 3  # indoption bits DESC | NULLS FIRST: a backward scan flips both
+_COMPARED = ["table_oid", "_predicate", "_leading", "index_oid", "n_key_columns", "attnums", "opclasses", "collations",
+             "options"]
+_DROPPABLE = ["is_unique", "constraint_type", "referenced_by_fk"]  # what `pinned` and the unique test read
 
 
 class RedundantIndex(Check):
@@ -63,22 +66,30 @@ class RedundantIndex(Check):
         indexes = judged_indexes(snapshot)
         if indexes.empty:
             return
-        # Exact duplicates that duplicate_index drops are neither reported nor offered as covers.
-        indexes = indexes[~indexes["index_oid"].isin(judged_duplicates(snapshot)["index_oid"])]
-        comparable = indexes[indexes["is_valid"].astype(bool) & indexes["method"].eq("btree")
-                             & indexes["expressions"].isna()]
-        comparable = comparable.assign(_predicate=comparable["predicate"].fillna(""))
+        # Exact duplicates that duplicate_index drops are neither reported nor offered as covers. Only the columns
+        # that decide coverage are carried (every index is paired with every other of its table: on thousands
+        # of tables, copies and a merge of whole rows were the check's largest allocations); findings read their
+        # rows after.
+        comparable = indexes.loc[~indexes["index_oid"].isin(judged_duplicates(snapshot)["index_oid"])
+                                 & indexes["is_valid"].astype(bool) & indexes["method"].eq("btree")
+                                 & indexes["expressions"].isna(), _COMPARED[3:] + _DROPPABLE + ["table_oid", "predicate"]]
+        comparable = comparable.assign(_predicate=comparable["predicate"].fillna(""),
+                                       _leading=comparable["attnums"].str[0])
         shorter = comparable[~comparable["is_unique"].astype(bool) & ~pinned(comparable)]
-        pairs = shorter.merge(comparable, on=["table_oid", "_predicate"], suffixes=("", "_cover"))
-        # Cheap necessary conditions first, vectorised: a longer cover with the same leading column.
-        pairs = pairs[(pairs["n_key_columns"] < pairs["n_key_columns_cover"])
-                      & (pairs["attnums"].str[0] == pairs["attnums_cover"].str[0])]
+        # A cover has the same leading column (paired on it, vectorised) and more key columns.
+        pairs = shorter[_COMPARED].merge(comparable[_COMPARED], on=["table_oid", "_predicate", "_leading"],
+                                         suffixes=("", "_cover"))
+        pairs = pairs[pairs["n_key_columns"] < pairs["n_key_columns_cover"]]
         if pairs.empty:
             return
         covered = pairs[[_covers(row) for row in pairs.to_dict("records")]]
         best = (covered.sort_values(["n_key_columns_cover", "index_oid_cover"], ascending=[False, True])
-                .drop_duplicates("index_oid").sort_values(["schema", "table", "index"]))
-        for row in best.to_dict("records"):
+                .drop_duplicates("index_oid"))
+        position = {oid: number for number, oid in enumerate(indexes["index_oid"])}
+        rows = [{**indexes.iloc[position[short]].to_dict(),
+                 **{f"{name}_cover": value for name, value in indexes.iloc[position[cover]].to_dict().items()}}
+                for short, cover in zip(best["index_oid"], best["index_oid_cover"])]
+        for row in sorted(rows, key=lambda r: (r["schema"], r["table"], r["index"])):
             yield _finding(row)
 
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 import pandas as pd
 from psycopg.postgres import types
 
-from pgdiag.db.results import Columns
+from pgdiag.db.results import NUMERIC_TYPES, Columns
 
-_NUMERIC = {types.get(name).oid for name in ("int2", "int4", "int8", "oid", "float4", "float8", "numeric")}
 _TIMESTAMPS = {types.get(name).oid for name in ("timestamptz", "timestamp")}
 
 
@@ -21,7 +20,7 @@ def to_frame(result: Columns) -> pd.DataFrame:
                          columns=[name for name, _ in result.described],
                          dtype=None if result.row_count else object)  # no values to infer a type from
     for name, oid in result.described:
-        if oid in _NUMERIC:
+        if oid in NUMERIC_TYPES:
             frame[name] = pd.to_numeric(frame[name], errors="coerce")  # Decimals (numeric) become floats
         elif oid in _TIMESTAMPS:
             frame[name] = pd.to_datetime(frame[name], utc=True).astype("datetime64[ns, UTC]")

@@ -20,7 +20,7 @@ def at_or_above(severity: str, threshold: str) -> bool:
     return severity_rank(severity) <= severity_rank(threshold)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectRef:
     """The database object a finding is about; real names, no quotes."""
 
@@ -35,7 +35,7 @@ class ObjectRef:
                 "columns": list(self.columns) if self.columns is not None else None}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class QueryRef:
     """The statement a finding is about, with its pg_stat_statements figures."""
 
@@ -52,7 +52,7 @@ class QueryRef:
                 "total_ms": self.total_ms, "mean_ms": self.mean_ms, "rows": self.rows}
 
 
-@dataclass
+@dataclass(slots=True)
 class Finding:
     """One problem, with the evidence for it and the fix."""
 

@@ -23,7 +23,7 @@ ConditionSource = Literal["where", "join_on"]
 Nulls = Literal["first", "last"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Origin:
     """Where a value comes from when it is not a table's column: output `column` of block `block` (a CTE's,
     a derived table's or a subquery's); `column` is None for a subquery's first (only) output column, or
@@ -33,7 +33,7 @@ class Origin:
     column: str | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TableRef:
     """One mention of a real table in the statement (CTE names, functions and VALUES are not tables).
 
@@ -54,7 +54,7 @@ class TableRef:
         return self.alias or self.table
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Predicate:
     """A condition on one column of one table reference, written column first.
 
@@ -76,7 +76,7 @@ class Predicate:
     """True when the column itself is cast (``a::text = $1``): an index on the column does not serve it."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JoinKey:
     """Equality of two columns of two different table references (possibly across query levels).
 
@@ -93,7 +93,7 @@ class JoinKey:
     preserved: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OrderKey:
     """One ORDER BY key; `ref` and `column` are None when the key is not a plain table column."""
 
@@ -103,7 +103,7 @@ class OrderKey:
     nulls: Nulls | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Bound:
     """A LIMIT/FETCH or OFFSET: a constant `value`, a `$n` `param`, or neither for an expression."""
 
@@ -111,7 +111,7 @@ class Bound:
     param: int | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Output:
     """One column a block hands to its reader (a CTE's or derived table's column, a subquery's value).
 
@@ -126,7 +126,7 @@ class Output:
     origin: Origin | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """One query level (a SELECT, a set-operation branch, a CTE body, a DML statement) and its facts.
 
@@ -150,7 +150,7 @@ class Block:
     outputs: tuple[Output, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Statement:
     """A parsed data statement: its table references and query levels.
 
@@ -187,7 +187,7 @@ class Statement:
         return tuple(p for block in self.blocks for p in block.predicates if p.ref == ref_id)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Analysis:
     """What `analyze` made of a text: its kind, the statement when kind is "ok", the parser's error
     when it is "unparsable" (or why not when it is "too_deep")."""

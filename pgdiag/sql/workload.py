@@ -22,10 +22,11 @@ from pgdiag.sql import Analysis, Statement, analyze
 HIDDEN_TEXT = "<insufficient privilege>"
 SUMMED = ("calls", "total_exec_time", "rows", "shared_blks_hit", "shared_blks_read", "temp_blks_written")
 PARSE_CACHE = 20_000
+_SMALL_TABLE = 16
 _PATH_ENTRY = re.compile(r'\s*(?:"((?:[^"]|"")*)"|([^,]*))\s*(?:,|$)')
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class StatementRef:
     """A statement's identity, its text for planning, and its weight in the workload."""
 
@@ -55,7 +56,7 @@ class StatementRef:
         return self.blocks / self.calls if self.calls else 0.0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class WorkloadStatement:
     """One analysed statement with its figures."""
 
@@ -118,7 +119,8 @@ def _schemas_with_tables(snapshot: Snapshot) -> frozenset[str]:
 
 
 def parsed(text: str, path: tuple[str, ...], columns: ColumnIndex | None = None) -> Analysis:
-    """`analyze` with a cache: the collector classifies every text and the checks reuse the parse."""
+    """`analyze` with a cache, for texts parsed again and again (a statement read through its views, a report's
+    statements)."""
     return _parsed(text, path, columns)
 
 
@@ -133,7 +135,9 @@ class ColumnIndex:
         if not columns.empty:
             for schema, table, column in zip(columns["schema"], columns["table"], columns["column"]):
                 names.setdefault((str(schema), str(table)), set()).add(column)
-        self._by_table = {table: frozenset(columns) for table, columns in names.items()}
+        # A few names are found as fast in a tuple, at a fifth of a frozenset's memory (5,000 tables: 2.8 MB).
+        self._by_table = {table: tuple(columns) if len(columns) <= _SMALL_TABLE else frozenset(columns)
+                          for table, columns in names.items()}
 
     def __call__(self, schema: str, table: str) -> Collection[str] | None:
         return self._by_table.get((schema, table))
@@ -206,7 +210,9 @@ def _build(snapshot: Snapshot) -> Workload:
     for (_, _, path_key), text, queryids, calls, statement_ms, rows, hit, read in zip(
             ordered.index, *(ordered[c] for c in ("query", "queryids", "calls", "total_exec_time", "rows",
                                                   "shared_blks_hit", "shared_blks_read"))):
-        result = parsed(text, tuple(path_key.split("\x1f")), columns)
+        # Parsed without the cache: its key holds this snapshot's column index, so no later caller would hit
+        # these entries, and 8,000 of them were 2.4 MB of a scan's peak (bench/scale.py).
+        result = analyze(text, tuple(path_key.split("\x1f")), columns)
         if result.statement is None:
             skipped[result.kind] = skipped.get(result.kind, 0) + 1
             continue

@@ -61,7 +61,7 @@ or pass --tenant-column COLUMN'
         return f'tenant column "{self.column}", detected on {tables} tables{also}'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ForeignKey:
     """A foreign key: `columns` of table `child` reference `parent_columns` of table `parent`, in order."""
 

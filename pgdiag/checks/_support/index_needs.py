@@ -63,20 +63,22 @@ def index_needs(snapshot: Snapshot, tenant: TenantSchema | None) -> dict[TableNa
     return {table: TableNeeds(leads) for table, leads in unmet.items() if leads}
 
 
-def replaceable_indexes(snapshot: Snapshot) -> dict[TableName, list[ExistingIndex]]:
-    """Per table, the plain b-tree indexes a longer advised index may replace: valid, not unique, backing no
-    constraint, no predicate, no expression, no INCLUDE columns."""
+def replaceable_indexes(snapshot: Snapshot, tables: set[TableName]) -> dict[TableName, list[ExistingIndex]]:
+    """Per table of `tables` (those an index is advised on), the plain b-tree indexes a longer advised index may
+    replace: valid, not unique, backing no constraint, no predicate, no expression, no INCLUDE columns."""
     indexes = judged_indexes(snapshot)
     found: dict[TableName, list[ExistingIndex]] = {}
-    if indexes.empty:
+    if indexes.empty or not tables:
         return found
+    indexes = indexes[[(schema, table) in tables for schema, table in zip(indexes["schema"], indexes["table"])]]
     plain = indexes[indexes["is_valid"].astype(bool) & indexes["method"].eq("btree")
                     & ~indexes["is_unique"].astype(bool) & ~pinned(indexes) & ~indexes["has_predicate"].astype(bool)
                     & indexes["expressions"].isna()]
-    for row in plain.to_dict("records"):
-        columns = key_columns(row)
-        if columns is None or len(list(row["columns"])) != len(columns):
+    for schema, table, index, names, n_key, options in zip(*(plain[c] for c in (
+            "schema", "table", "index", "columns", "n_key_columns", "options"))):
+        columns = key_columns({"columns": names, "n_key_columns": n_key})
+        if columns is None or len(list(names)) != len(columns):
             continue
-        descending = tuple(bool(int(o) & DESC) for o in list(row["options"])[: len(columns)])
-        found.setdefault((row["schema"], row["table"]), []).append(ExistingIndex(row["index"], columns, descending))
+        descending = tuple(bool(int(o) & DESC) for o in list(options)[: len(columns)])
+        found.setdefault((schema, table), []).append(ExistingIndex(index, columns, descending))
     return found

@@ -21,6 +21,8 @@ from pgdiag.core.findings import Finding
 
 LEAD_NEEDS = ("missing_fk_index", "tenant_index_missing")
 DROPS = ("unused_index", "redundant_index", "duplicate_index")
+INVOLVED = frozenset(("missing_index", *LEAD_NEEDS, *DROPS))
+"""The checks whose findings settle others or are settled: every other check's findings are final as found."""
 
 
 def settle(findings: list[Finding]) -> None:
