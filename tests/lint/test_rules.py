@@ -17,8 +17,10 @@ import pglast
 import pytest
 
 from pgdiag.core.findings import Finding
-from pgdiag.lint import lint_paths
+from pgdiag.lint import lint_paths, runner
+from pgdiag.lint.files import MigrationFile
 from pgdiag.lint.rules import registry
+from pgdiag.lint.statements import Statement, parse_file
 
 USERS = 'CREATE TABLE "User" ("id" SERIAL PRIMARY KEY, "email" TEXT, "name" VARCHAR(100), "score" NUMERIC(10,2), ' \
         '"age" INTEGER, "orgId" INTEGER);\nCREATE TABLE "Org" ("id" SERIAL PRIMARY KEY);'
@@ -264,6 +266,23 @@ def test_rule_case(case: Case, tmp_path: Path) -> None:
         assert finding.query is not None and finding.query.queryid is None
         if finding.fix_sql:  # every fix is SQL PostgreSQL's parser accepts
             pglast.parse_sql(finding.fix_sql)
+
+
+def test_the_rules_leave_the_parsed_statements_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixes are built from shallow copies (`pgdiag.lint.nodes.altered`): after every unsafe case, each
+    statement's tree is still the one a fresh parse gives, so no later rule or statement reads a fix."""
+    parsed: list[tuple[MigrationFile, list[Statement]]] = []
+
+    def recorded(file: MigrationFile) -> list[Statement]:
+        parsed.append((file, parse_file(file)))
+        return parsed[-1][1]
+
+    monkeypatch.setattr(runner, "parse_file", recorded)
+    fixes = [finding.fix_sql for number, case in enumerate(c for c in CASES if c.lines)
+             for finding in flagged(case, tmp_path / str(number)) if finding.fix_sql]
+    assert len(fixes) > 10
+    for file, statements in parsed:
+        assert [s.node() for s in statements] == [s.node() for s in parse_file(file)], file.display
 
 
 def test_every_rule_has_an_unsafe_and_a_safe_case() -> None:
