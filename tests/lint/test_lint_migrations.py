@@ -7,6 +7,7 @@ Pure parsing: no database.
 from __future__ import annotations
 
 import json
+import os
 from bisect import bisect_left
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from pgdiag.lint import lint_paths
+from pgdiag.lint.files import migration_files
 from pgdiag.lint.statements import _first_token, parse_text
 from tests.cli_helpers import assert_one_line_error, invoke
 
@@ -172,6 +174,23 @@ def test_plain_sql_files_run_in_name_order(tmp_path: Path) -> None:
     assert [Path(f.display).name for f in result.files] == ["001_a.sql", "002_b.sql", "010_c.sql"]
     assert not any(f.prisma for f in result.files)
     assert [f.check for f in result.findings] == ["lock_timeout_missing"]  # widening after 001_a is free
+
+
+def test_which_files_a_directory_gives_and_in_what_order(tmp_path: Path) -> None:
+    """``.sql`` files at any depth in path order; hidden directories, node_modules, directories named
+    ``*.sql``, other files, broken links and linked directories left out; a file reached twice linted once."""
+    root = tmp_path / "root"
+    for name in ("root/b/2.sql", "root/a/1/z.sql", "root/a/1.sql", "root/a/.hidden.sql", "root/x.sql/inner.sql",
+                 "root/.git/c.sql", "root/node_modules/pkg/d.sql", "root/a/node_modules/e.sql", "root/a/notes.txt",
+                 "root/UPPER.SQL", "outside/f.sql"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("SELECT 1;", encoding="utf-8")
+    (root / "b/link.sql").symlink_to(root / "a/1.sql")
+    (root / "b/broken.sql").symlink_to(root / "missing.sql")
+    (root / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)
+    files = migration_files([root, root / "a/1.sql"])
+    assert [Path(f.display).relative_to(root).as_posix() for f in files] == [
+        "a/.hidden.sql", "a/1/z.sql", "a/1.sql", "b/2.sql", "x.sql/inner.sql"]
 
 
 @pytest.mark.parametrize("text", [
