@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pgdiag.cli.memory import cyclic_gc_paused
 from pgdiag.core.errors import EXIT_FINDINGS, EXIT_OK, ConfigError
 
 
@@ -19,13 +20,16 @@ def lint_migrations(paths: list[Path], json_out: str | None, fail_on: str | None
     if json_out and json_out != "-":  # before any work: an output that cannot be written is a one-line error
         ensure_writable(json_out)
     _check_paths(paths)
-    result = lint_paths(paths)
-    if json_out:
-        write_output(json_out, render_lint_json(result))
-    if json_out != "-":
-        from pgdiag.render.lint_output import print_lint
+    # The parse trees are many small objects kept to the end: the cyclic collector would walk them again and
+    # again (0.02 s on 434 migrations) and find no cycle to free.
+    with cyclic_gc_paused():
+        result = lint_paths(paths)
+        if json_out:
+            write_output(json_out, render_lint_json(result))
+        if json_out != "-":
+            from pgdiag.render.lint_output import print_lint
 
-        print_lint(result)
+            print_lint(result)
     if fail_on and any(at_or_above(f.severity, fail_on) for f in result.findings):
         return EXIT_FINDINGS
     return EXIT_OK
