@@ -8,6 +8,7 @@ from typing import Any, Iterable
 
 from pglast import ast
 from pglast.enums import AlterTableType
+from pglast.stream import RawStream
 
 from pgdiag.core.calls import calls_and_reads
 from pgdiag.core.sqltext import qualified
@@ -80,10 +81,7 @@ def called_functions(node: Any) -> list[str]:
 
 
 def deparse(node: Any) -> str:
-    """SQL text for a statement node, ending with a semicolon. pglast's printers are imported here, by the
-    first fix that needs them: a run without such a finding never loads them."""
-    from pglast.stream import RawStream
-
+    """SQL text for a statement node, ending with a semicolon."""
     return RawStream()(node) + ";"
 
 
