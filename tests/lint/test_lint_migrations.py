@@ -178,7 +178,8 @@ def test_plain_sql_files_run_in_name_order(tmp_path: Path) -> None:
 
 def test_which_files_a_directory_gives_and_in_what_order(tmp_path: Path) -> None:
     """``.sql`` files at any depth in path order; hidden directories, node_modules, directories named
-    ``*.sql``, other files, broken links and linked directories left out; a file reached twice linted once."""
+    ``*.sql``, other files, broken links and linked directories left out; a file reached twice linted once, a
+    hard link (another file name) twice."""
     root = tmp_path / "root"
     for name in ("root/b/2.sql", "root/a/1/z.sql", "root/a/1.sql", "root/a/.hidden.sql", "root/x.sql/inner.sql",
                  "root/.git/c.sql", "root/node_modules/pkg/d.sql", "root/a/node_modules/e.sql", "root/a/notes.txt",
@@ -187,10 +188,11 @@ def test_which_files_a_directory_gives_and_in_what_order(tmp_path: Path) -> None
         (tmp_path / name).write_text("SELECT 1;", encoding="utf-8")
     (root / "b/link.sql").symlink_to(root / "a/1.sql")
     (root / "b/broken.sql").symlink_to(root / "missing.sql")
+    os.link(root / "b/2.sql", root / "b/hard.sql")
     (root / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)
     files = migration_files([root, root / "a/1.sql"])
     assert [Path(f.display).relative_to(root).as_posix() for f in files] == [
-        "a/.hidden.sql", "a/1/z.sql", "a/1.sql", "b/2.sql", "x.sql/inner.sql"]
+        "a/.hidden.sql", "a/1/z.sql", "a/1.sql", "b/2.sql", "b/hard.sql", "x.sql/inner.sql"]
 
 
 @pytest.mark.parametrize("text", [
