@@ -18,8 +18,9 @@ import pytest
 
 from pgdiag.core.findings import Finding
 from pgdiag.lint import lint_paths, runner
-from pgdiag.lint.files import MigrationFile
+from pgdiag.lint.files import MigrationFile, migration_files
 from pgdiag.lint.rules import registry
+from pgdiag.lint.state import FileContext, History
 from pgdiag.lint.statements import Statement, parse_file
 
 USERS = 'CREATE TABLE "User" ("id" SERIAL PRIMARY KEY, "email" TEXT, "name" VARCHAR(100), "score" NUMERIC(10,2), ' \
@@ -283,6 +284,27 @@ def test_the_rules_leave_the_parsed_statements_as_written(tmp_path: Path, monkey
     assert len(fixes) > 10
     for file, statements in parsed:
         assert [s.node() for s in statements] == [s.node() for s in parse_file(file)], file.display
+
+
+def test_rules_find_nothing_in_statements_they_do_not_declare(tmp_path: Path) -> None:
+    """The runner asks a rule only about its declared statement classes (`Rule.statements`): asked about every
+    statement of every case, no rule finds anything in another class, so the declarations drop no finding."""
+    rules = [rule_class() for rule_class in registry().values()]
+    judged = 0
+    for number, case in enumerate(CASES):
+        write_migrations(tmp_path / str(number), case)
+        history = History()
+        for file in migration_files([tmp_path / str(number)]):
+            statements = parse_file(file)
+            context = FileContext(file=file, statements=statements, history=history)
+            for statement in statements:
+                for rule in rules:
+                    found = list(rule.check(statement, context))
+                    judged += bool(found)
+                    assert not found or rule.statements is None or isinstance(statement.node, rule.statements), \
+                        (rule.id, case.id, type(statement.node).__name__)
+                context.apply(statement)
+    assert judged > 50
 
 
 def test_every_rule_has_an_unsafe_and_a_safe_case() -> None:
