@@ -5,8 +5,8 @@ Exit codes: 0 ok, 1 findings at or above ``--fail-on``, 2 usage, connection or i
 prints the help on standard output and exits 2 (no command is a usage error).
 
 The commands are the typer app of `pgdiag.cli.commands`. One command line skips it: ``lint-migrations``
-with plain options (`quick_lint`) runs without importing typer, whose option parsing loads pydantic
-(docs/performance.md, "Lint start-up"); anything else on that command line goes through typer too.
+with plain options (`quick_lint`) runs without importing typer (docs/performance.md, "Lint start-up");
+anything else on that command line goes through typer too.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """``pgdiag lint-migrations`` read without typer, for the command lines CI writes: it then starts without
-typer, which loads pydantic to coerce every option, and rich, when the JSON goes to stdout (0.2 s of a
-0.3 s run on one migration; docs/performance.md, "Lint start-up").
+typer and click (typer 0.29 also coerces every option through pydantic), and without rich when the JSON
+goes to stdout: 0.04–0.2 s of a run on one migration (docs/performance.md, "Lint start-up").
 
 Only plain command lines are read here: paths, ``--json PATH|-`` and ``--fail-on SEVERITY`` (any case), each
 option at most once, as ``--option value`` or ``--option=value``. Anything else (``--help``, another or a
