@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from pgdiag.cli import app
+from pgdiag.cli.commands import app
 from pgdiag.cli.scan_all import scan_all
 from pgdiag.collect import CollectOptions
 from pgdiag.config.loader import load

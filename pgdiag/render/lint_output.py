@@ -1,17 +1,17 @@
-"""``pgdiag lint-migrations`` output: the JSON document (docs/lint.schema.json) and the terminal listing."""
+"""``pgdiag lint-migrations`` output: the JSON document (docs/lint.schema.json) and the terminal listing.
+
+rich is imported by the listing alone: ``--json -`` runs without it (docs/performance.md, "Lint start-up")."""
 
 from __future__ import annotations
 
 import json
-from typing import Any
-
-from rich.console import Console
-from rich.markup import escape
+from typing import TYPE_CHECKING, Any
 
 from pgdiag import __version__
 from pgdiag.lint.runner import LintResult
-from pgdiag.render.console import console as safe_console
-from pgdiag.render.styles import SEVERITY_STYLES
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def lint_document(result: LintResult) -> dict[str, Any]:
@@ -31,6 +31,11 @@ def render_lint_json(result: LintResult) -> str:
 def print_lint(result: LintResult, console: Console | None = None) -> None:
     """One block per finding in file and line order, ``file:line`` first (as editors and CI logs link it), then
     the recipe and the fix."""
+    from rich.markup import escape
+
+    from pgdiag.render.console import console as safe_console
+    from pgdiag.render.styles import SEVERITY_STYLES
+
     console = console or safe_console()
     count = len(result.files)
     console.print(f"[bold]pgdiag lint-migrations[/bold]: {count} file{'s' if count != 1 else ''}")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from pgdiag.cli import app
+from pgdiag.cli.commands import app
 from pgdiag.config.loader import load
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"

@@ -7,13 +7,18 @@ Pure parsing: no database.
 from __future__ import annotations
 
 import json
+import os
+from bisect import bisect_left
 from pathlib import Path
 
+import pglast
 import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from pgdiag.lint import lint_paths
+from pgdiag.lint.files import migration_files
+from pgdiag.lint.statements import _first_token, parse_text
 from tests.cli_helpers import assert_one_line_error, invoke
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
@@ -169,6 +174,52 @@ def test_plain_sql_files_run_in_name_order(tmp_path: Path) -> None:
     assert [Path(f.display).name for f in result.files] == ["001_a.sql", "002_b.sql", "010_c.sql"]
     assert not any(f.prisma for f in result.files)
     assert [f.check for f in result.findings] == ["lock_timeout_missing"]  # widening after 001_a is free
+
+
+def test_which_files_a_directory_gives_and_in_what_order(tmp_path: Path) -> None:
+    """``.sql`` files at any depth in path order; hidden directories, node_modules, directories named
+    ``*.sql``, other files, broken links and linked directories left out; a file reached twice linted once, a
+    hard link (another file name) twice."""
+    root = tmp_path / "root"
+    for name in ("root/b/2.sql", "root/a/1/z.sql", "root/a/1.sql", "root/a/.hidden.sql", "root/x.sql/inner.sql",
+                 "root/.git/c.sql", "root/node_modules/pkg/d.sql", "root/a/node_modules/e.sql", "root/a/notes.txt",
+                 "root/UPPER.SQL", "outside/f.sql"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("SELECT 1;", encoding="utf-8")
+    (root / "b/link.sql").symlink_to(root / "a/1.sql")
+    (root / "b/broken.sql").symlink_to(root / "missing.sql")
+    os.link(root / "b/2.sql", root / "b/hard.sql")
+    (root / "linked").symlink_to(tmp_path / "outside", target_is_directory=True)
+    files = migration_files([root, root / "a/1.sql"])
+    assert [Path(f.display).relative_to(root).as_posix() for f in files] == [
+        "a/.hidden.sql", "a/1/z.sql", "a/1.sql", "b/2.sql", "b/hard.sql", "x.sql/inner.sql"]
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT 1;SELECT 2",
+    "-- a\n-- b\r\nSELECT 1;\n\n  /* x */ /* y /* z */ w */SELECT 2;;\n-- end",
+    "/**/SELECT 1; /*/ still a comment */ SELECT 2; /***/\tSELECT 3; /* /*/ */ */\nSELECT 4",
+    "SELECT 1; --\rSELECT 2; -- trailing",
+    "\f\vSELECT 1;\v-- x\fSELECT 2;\r\n\r\n-- y\r\n  SELECT 3",
+    "SELECT '--' AS \"/*\"; SELECT 2 /* after */; /* only a comment */",
+    "SELECT 1 -- no newline at the end",
+], ids=range(7))
+def test_each_statement_starts_at_its_first_token(text: str) -> None:
+    """Statements start at the first token the scanner finds after the previous semicolon: comments, nested
+    ones included, and whitespace are skipped as PostgreSQL's scanner skips them. (pglast 8 reports the first
+    token as the statement's start already, pglast 7 the end of the previous statement: both are checked.)"""
+    tokens = [t for t in pglast.parser.scan(text) if t.name not in ("SQL_COMMENT", "C_COMMENT")]
+    starts = [t.start for t in tokens]
+    for after in [0, *(t.end + 1 for t in tokens if t.name == "ASCII_59")]:
+        first = bisect_left(starts, after)
+        assert _first_token(text, after) == (starts[first] if first < len(starts) else after), after
+    expected = []
+    for raw in pglast.parse_sql(text):
+        first = bisect_left(starts, raw.stmt_location)
+        start = starts[first] if first < len(starts) else raw.stmt_location
+        end = raw.stmt_location + raw.stmt_len if raw.stmt_len else len(text)
+        expected.append((text.count("\n", 0, start) + 1, text[start:end].strip().rstrip(";").rstrip()))
+    assert [(s.line, s.text) for s in parse_text(text, "m.sql")] == expected
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

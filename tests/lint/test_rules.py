@@ -17,8 +17,11 @@ import pglast
 import pytest
 
 from pgdiag.core.findings import Finding
-from pgdiag.lint import lint_paths
+from pgdiag.lint import lint_paths, runner
+from pgdiag.lint.files import MigrationFile, migration_files
 from pgdiag.lint.rules import registry
+from pgdiag.lint.state import FileContext, History
+from pgdiag.lint.statements import Statement, parse_file
 
 USERS = 'CREATE TABLE "User" ("id" SERIAL PRIMARY KEY, "email" TEXT, "name" VARCHAR(100), "score" NUMERIC(10,2), ' \
         '"age" INTEGER, "orgId" INTEGER);\nCREATE TABLE "Org" ("id" SERIAL PRIMARY KEY);'
@@ -264,6 +267,44 @@ def test_rule_case(case: Case, tmp_path: Path) -> None:
         assert finding.query is not None and finding.query.queryid is None
         if finding.fix_sql:  # every fix is SQL PostgreSQL's parser accepts
             pglast.parse_sql(finding.fix_sql)
+
+
+def test_the_rules_leave_the_parsed_statements_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fixes are built from shallow copies (`pgdiag.lint.nodes.altered`): after every unsafe case, each
+    statement's tree is still the one a fresh parse gives, so no later rule or statement reads a fix."""
+    parsed: list[tuple[MigrationFile, list[Statement]]] = []
+
+    def recorded(file: MigrationFile) -> list[Statement]:
+        parsed.append((file, parse_file(file)))
+        return parsed[-1][1]
+
+    monkeypatch.setattr(runner, "parse_file", recorded)
+    fixes = [finding.fix_sql for number, case in enumerate(c for c in CASES if c.lines)
+             for finding in flagged(case, tmp_path / str(number)) if finding.fix_sql]
+    assert len(fixes) > 10
+    for file, statements in parsed:
+        assert [s.node() for s in statements] == [s.node() for s in parse_file(file)], file.display
+
+
+def test_rules_find_nothing_in_statements_they_do_not_declare(tmp_path: Path) -> None:
+    """The runner asks a rule only about its declared statement classes (`Rule.statements`): asked about every
+    statement of every case, no rule finds anything in another class, so the declarations drop no finding."""
+    rules = [rule_class() for rule_class in registry().values()]
+    judged = 0
+    for number, case in enumerate(CASES):
+        write_migrations(tmp_path / str(number), case)
+        history = History()
+        for file in migration_files([tmp_path / str(number)]):
+            statements = parse_file(file)
+            context = FileContext(file=file, statements=statements, history=history)
+            for statement in statements:
+                for rule in rules:
+                    found = list(rule.check(statement, context))
+                    judged += bool(found)
+                    assert not found or rule.statements is None or isinstance(statement.node, rule.statements), \
+                        (rule.id, case.id, type(statement.node).__name__)
+                context.apply(statement)
+    assert judged > 50
 
 
 def test_every_rule_has_an_unsafe_and_a_safe_case() -> None:

@@ -58,6 +58,7 @@ class AddColumnNotNull(Rule):
 
     id: ClassVar[str] = "add_column_not_null"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.AlterTableStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per added NOT NULL column of an existing table that nothing fills."""

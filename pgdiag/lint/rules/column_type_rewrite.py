@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Iterable
 
+from pglast import ast
 from pglast.enums import AlterTableType
 
 from pgdiag.core.findings import Finding, ObjectRef
@@ -50,6 +51,7 @@ class ColumnTypeRewrite(Rule):
 
     id: ClassVar[str] = "column_type_rewrite"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.AlterTableStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per type change of an existing table's column that rewrites (or may)."""

@@ -57,6 +57,7 @@ class ConstraintNotValid(Rule):
 
     id: ClassVar[str] = "constraint_not_valid"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.AlterTableStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """Findings for constraints validated in place, and for validations in the migration that added them."""

@@ -38,6 +38,7 @@ class DetachPartition(Rule):
 
     id: ClassVar[str] = "detach_partition"
     severity: ClassVar[str] = "medium"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.AlterTableStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per non-concurrent DETACH PARTITION of an existing partitioned table."""

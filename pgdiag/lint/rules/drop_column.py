@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Iterable
 
+from pglast import ast
 from pglast.enums import AlterTableType
 
 from pgdiag.core.findings import Finding, ObjectRef
@@ -39,6 +40,7 @@ class DropColumn(Rule):
 
     id: ClassVar[str] = "drop_column"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.AlterTableStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per column dropped from a table this migration did not create."""

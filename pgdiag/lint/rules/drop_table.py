@@ -40,6 +40,7 @@ class DropTable(Rule):
 
     id: ClassVar[str] = "drop_table"
     severity: ClassVar[str] = "medium"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.DropStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per table dropped that this migration did not create."""

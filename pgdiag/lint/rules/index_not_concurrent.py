@@ -56,6 +56,7 @@ class IndexNotConcurrent(Rule):
 
     id: ClassVar[str] = "index_not_concurrent"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.IndexStmt, ast.DropStmt, ast.ReindexStmt)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per non-concurrent index build or drop on an existing table."""

@@ -40,6 +40,7 @@ class Rename(Rule):
 
     id: ClassVar[str] = "rename"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.RenameStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per rename of a table, or of a column of a table, this migration did not create."""

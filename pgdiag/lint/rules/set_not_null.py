@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Iterable
 
+from pglast import ast
 from pglast.enums import AlterTableType
 
 from pgdiag.core.findings import Finding, ObjectRef
@@ -48,6 +49,7 @@ class SetNotNull(Rule):
 
     id: ClassVar[str] = "set_not_null"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.AlterTableStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per SET NOT NULL on an existing table's column with no validated not-null check."""

@@ -35,6 +35,7 @@ class TransactionLeftOpen(Rule):
 
     id: ClassVar[str] = "transaction_left_open"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.TransactionStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding at a BEGIN when no later statement of the file ends the transaction."""

@@ -36,6 +36,7 @@ class TruncateCascade(Rule):
 
     id: ClassVar[str] = "truncate_cascade"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.TruncateStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per TRUNCATE … CASCADE that names a table this migration did not create."""

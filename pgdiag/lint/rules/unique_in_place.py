@@ -47,6 +47,7 @@ class UniqueInPlace(Rule):
 
     id: ClassVar[str] = "unique_in_place"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.AlterTableStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per constraint of an existing table whose index would be built in place."""

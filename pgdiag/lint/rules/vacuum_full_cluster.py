@@ -37,6 +37,7 @@ class VacuumFullCluster(Rule):
 
     id: ClassVar[str] = "vacuum_full_cluster"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.VacuumStmt, ast.ClusterStmt)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per table (or one for the whole database) rewritten by VACUUM FULL or CLUSTER."""

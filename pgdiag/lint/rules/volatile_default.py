@@ -53,6 +53,7 @@ class VolatileDefault(Rule):
 
     id: ClassVar[str] = "volatile_default"
     severity: ClassVar[str] = "high"
+    statements: ClassVar[tuple[type[ast.Node], ...] | None] = (ast.AlterTableStmt,)
 
     def check(self, statement: Statement, context: FileContext) -> Iterable[Finding]:
         """One finding per added column of an existing table whose value must be computed per row."""
