@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from pgdiag.advice.candidates import Candidate
-from pgdiag.advice.costing import StatementCost, plan_of, prove
+from pgdiag.advice.costing import StatementCost, plans_of, prove
 
 if TYPE_CHECKING:  # a live session only when the plan is proven, not for the catalogue of checks
     from pgdiag.db.planner import Planner
@@ -161,10 +161,11 @@ def _proven_together(chosen: list[PlannedIndex], planner: Planner) -> list[Plann
                                                                 list(p.candidate.columns), p.candidate.descending))
                  for p in chosen]
         kept = []
+        plans = iter(plans_of(planner, [cost.statement for planned in chosen for cost in planned.costs]))
         for planned, name in zip(chosen, names):
             costs = []
             for cost in planned.costs:
-                after = plan_of(planner, cost.statement)
+                after = next(plans)
                 if after is not None:
                     costs.append(StatementCost(cost.statement, cost.cost_before, after.total_cost,
                                                bool(set(names) & after.index_names())))

@@ -13,7 +13,7 @@ import itertools
 import re
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import psycopg
 from psycopg import sql
@@ -31,6 +31,9 @@ HIDE_INDEX_HYPOPG = (1, 4)
 QUERIES = ("hypopg_schema", "explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared", "hypopg_create",
            "hypopg_drop", "unreadable_tables", "view_definitions")
 INSUFFICIENT_PRIVILEGE = "42501"
+PLAN_BATCH = 50
+"""Statements planned in one pipelined round trip: past a few dozen the round trip saved is nothing beside the
+planning, and a failure makes the rest of its batch wait for one more trip."""
 _DENIED_RELATION = re.compile(r"permission denied for (?:table|view|materialized view|relation|foreign table) (.+)$")
 
 
@@ -68,8 +71,11 @@ class Planner:
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
         self._names = itertools.count(1)
-        self._hypothetical = 0
         self._plain: dict[str, PlanCost | None] = {}
+        self._live: list[str] = []
+        self._latest: dict[str, tuple[frozenset[str], PlanCost]] = {}
+        """Per statement, its last plan with hypothetical indexes and the names of those live then: planned again
+        with the same set, it gets the same plan (the session is read-only)."""
         self.denied: dict[str, str] = {}
         """Relations the database refused to plan on (permission denied), each with the GRANT that fixes it."""
         self.refusals: list[str] = []
@@ -127,13 +133,69 @@ class Planner:
         Plans without hypothetical indexes are kept: the session is read-only, so the catalog a
         statement is planned against does not change during a scan.
         """
-        if self._hypothetical:
-            return self._generic_cost(statement, n_params)
-        if statement not in self._plain:
-            self._plain[statement] = self._generic_cost(statement, n_params)
-        else:
-            self.refusals.extend(self._refused_statements.get(statement, ()))
-        return self._plain[statement]
+        return self.generic_costs([(statement, n_params)])[0]
+
+    def generic_costs(self, statements: Sequence[tuple[str, int]]) -> list[PlanCost | None]:
+        """The generic plans of `statements` (each a text with ``$1…$n`` and its n), in their order; None for one
+        that cannot be planned. Planned `PLAN_BATCH` at a time in one round trip (a pipeline), since the trips,
+        not the planning, took most of the time; a plan already made against the same hypothetical indexes (or
+        none) is not made again."""
+        live = frozenset(self._live)
+        plans: list[PlanCost | None] = [None] * len(statements)
+        wanted: dict[str, list[int]] = {}
+        for at, (statement, _) in enumerate(statements):
+            if not live and statement in self._plain:
+                plans[at] = self._plain[statement]
+                self.refusals.extend(self._refused_statements.get(statement, ()))
+            elif live and statement in self._latest and self._latest[statement][0] == live:
+                plans[at] = self._latest[statement][1]
+            else:
+                wanted.setdefault(statement, []).append(at)
+        todo = [(statement, statements[ats[0]][1]) for statement, ats in wanted.items()]
+        for start in range(0, len(todo), PLAN_BATCH):
+            batch = todo[start: start + PLAN_BATCH]
+            for (statement, _), plan in zip(batch, self._planned(batch)):
+                if not live:
+                    self._plain[statement] = plan
+                elif plan is not None:
+                    self._latest[statement] = (live, plan)
+                for at in wanted[statement]:
+                    plans[at] = plan
+        return plans
+
+    def _planned(self, batch: list[tuple[str, int]]) -> list[PlanCost | None]:
+        """The plans of `batch`, sent in one pipeline. A statement that fails aborts the rest of the pipeline:
+        it is planned again alone (where a refusal is noted), and the statements after it in a new pipeline."""
+        version = self.conn.info.server_version
+        explains: list[psycopg.Cursor] = []
+        prepares: list[tuple[sql.Identifier, psycopg.Cursor]] = []
+        try:
+            with self.conn.pipeline():
+                for statement, n_params in batch:
+                    if version >= GENERIC_PLAN_VERSION:
+                        explains.append(self._send("explain_generic", version, statement=sql.SQL(statement)))
+                        continue
+                    name = sql.Identifier(f"pgdiag_plan_{next(self._names)}")
+                    prepares.append((name, self._send("prepare_generic", version, name=name,
+                                                      statement=sql.SQL(statement))))
+                    explains.append(self._send("explain_prepared", version, name=name, params=_nulls(n_params)))
+                    self._send("deallocate_prepared", version, name=name)
+        except psycopg.Error:
+            pass  # the first statement without a plan failed; those after it were not run (or not sent)
+        plans = [_plan_cost(cursor) for cursor in explains] + [None] * (len(batch) - len(explains))
+        failed = next((at for at, plan in enumerate(plans) if plan is None), None)
+        if failed is None:
+            return plans
+        if failed < len(prepares) and _succeeded(prepares[failed][1]):  # prepared, then its plan refused
+            self._run(queries.get("deallocate_prepared", version), name=prepares[failed][0])
+        alone = self._generic_cost(*batch[failed])
+        return plans[:failed] + [alone] + (self._planned(batch[failed + 1:]) if failed + 1 < len(batch) else [])
+
+    def _send(self, query: str, version: int, **params: sql.Composable) -> psycopg.Cursor:
+        """Queue query `query` in the open pipeline; its cursor holds the result once the pipeline is synced."""
+        cursor = self.conn.cursor()
+        cursor.execute(sql.SQL(queries.get(query, version)).format(**params))
+        return cursor
 
     def _generic_cost(self, statement: str, n_params: int) -> PlanCost | None:
         version = self.conn.info.server_version
@@ -195,18 +257,18 @@ class Planner:
         params = {"hypopg_schema": sql.Identifier(self.hypopg_schema)}
         indexrelid, name = self._row(queries.get("hypopg_create", version), definition=sql.Literal(definition),
                                      **params)
-        self._hypothetical += 1
+        self._live.append(name)
         try:
             yield name
         finally:
-            self._hypothetical -= 1
+            self._live.remove(name)
             self._row(queries.get("hypopg_drop", version), indexrelid=sql.Literal(indexrelid), **params)
 
     def _prepared_plan(self, statement: str, n_params: int, version: int) -> Any:
         """PREPARE, EXPLAIN EXECUTE with NULLs, DEALLOCATE in one round trip (a pipeline): a fresh plan every
         time, so hypothetical indexes count."""
         name = sql.Identifier(f"pgdiag_plan_{next(self._names)}")
-        nulls = sql.SQL("({})").format(sql.SQL(", ").join([sql.NULL] * n_params)) if n_params else sql.SQL("")
+        nulls = _nulls(n_params)
         with self.conn.cursor() as explain:
             with self.conn.pipeline():
                 self._run(queries.get("prepare_generic", version), name=name, statement=sql.SQL(statement))
@@ -226,3 +288,25 @@ class Planner:
 
     def _one(self, template: str, **params: sql.Composable) -> Any:
         return self._row(template, **params)[0]
+
+
+def _nulls(n_params: int) -> sql.Composable:
+    """The parameter list ``(NULL, …)`` that executes a prepared statement of `n_params` parameters."""
+    return sql.SQL("({})").format(sql.SQL(", ").join([sql.NULL] * n_params)) if n_params else sql.SQL("")
+
+
+def _succeeded(cursor: psycopg.Cursor) -> bool:
+    """Whether a query sent in a pipeline ran (its result arrived and is not an error)."""
+    result = cursor.pgresult
+    return result is not None and result.status in (psycopg.pq.ExecStatus.COMMAND_OK, psycopg.pq.ExecStatus.TUPLES_OK)
+
+
+def _plan_cost(cursor: psycopg.Cursor) -> PlanCost | None:
+    """The plan an EXPLAIN sent in a pipeline returned; None when it failed or did not run."""
+    if not _succeeded(cursor):
+        return None
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    plan = row[0][0]["Plan"]
+    return PlanCost(total_cost=float(plan["Total Cost"]), plan=plan)
