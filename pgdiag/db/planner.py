@@ -28,7 +28,8 @@ HIDE_INDEX_HYPOPG = (1, 4)
 """The first hypopg release with ``hypopg_hide_index``: the plan with a real index hidden, as if dropped."""
 # Query files the planner uses; explain_generic exists from PostgreSQL 16, the prepared-statement
 # trio serves every version.
-QUERIES = ("hypopg_schema", "explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared", "hypopg_create",
+QUERIES = ("hypopg_schema", "explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared",
+           "deallocate_all", "hypopg_create",
            "hypopg_drop", "unreadable_tables", "view_definitions")
 INSUFFICIENT_PRIVILEGE = "42501"
 PLAN_BATCH = 50
@@ -70,9 +71,11 @@ class Planner:
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
+        self.conn.prepare_threshold = None  # psycopg prepares nothing here: each batch forgets all (DEALLOCATE ALL)
         self._names = itertools.count(1)
         self._plain: dict[str, PlanCost | None] = {}
         self._live: list[str] = []
+        self._templates: dict[str, sql.SQL] = {}
         self._latest: dict[str, tuple[frozenset[str], PlanCost]] = {}
         """Per statement, its last plan with hypothetical indexes and the names of those live then: planned again
         with the same set, it gets the same plan (the session is read-only)."""
@@ -164,38 +167,43 @@ class Planner:
         return plans
 
     def _planned(self, batch: list[tuple[str, int]]) -> list[PlanCost | None]:
-        """The plans of `batch`, sent in one pipeline. A statement that fails aborts the rest of the pipeline:
-        it is planned again alone (where a refusal is noted), and the statements after it in a new pipeline."""
+        """The plans of `batch`, sent in one pipeline (before PostgreSQL 16 each statement prepared and explained,
+        and every prepared statement forgotten at the end). A statement that fails aborts the rest of the
+        pipeline: it is planned again alone (where a refusal is noted), and the statements after it in a new
+        pipeline."""
         version = self.conn.info.server_version
+        generic = version >= GENERIC_PLAN_VERSION
         explains: list[psycopg.Cursor] = []
-        prepares: list[tuple[sql.Identifier, psycopg.Cursor]] = []
+        commands = self.conn.cursor()
         try:
             with self.conn.pipeline():
                 for statement, n_params in batch:
-                    if version >= GENERIC_PLAN_VERSION:
-                        explains.append(self._send("explain_generic", version, statement=sql.SQL(statement)))
-                        continue
-                    name = sql.Identifier(f"pgdiag_plan_{next(self._names)}")
-                    prepares.append((name, self._send("prepare_generic", version, name=name,
-                                                      statement=sql.SQL(statement))))
-                    explains.append(self._send("explain_prepared", version, name=name, params=_nulls(n_params)))
-                    self._send("deallocate_prepared", version, name=name)
+                    explain = self.conn.cursor()
+                    if generic:
+                        explain.execute(self._template("explain_generic").format(statement=sql.SQL(statement)))
+                    else:
+                        name = sql.Identifier(f"pgdiag_plan_{next(self._names)}")
+                        commands.execute(self._template("prepare_generic").format(name=name,
+                                                                                  statement=sql.SQL(statement)))
+                        explain.execute(self._template("explain_prepared").format(name=name, params=_nulls(n_params)))
+                    explains.append(explain)
+                if not generic:
+                    commands.execute(self._template("deallocate_all"))
         except psycopg.Error:
-            pass  # the first statement without a plan failed; those after it were not run (or not sent)
+            if not generic:  # the pipeline stopped at the failure, before forgetting what it prepared
+                self.conn.execute(self._template("deallocate_all"))
         plans = [_plan_cost(cursor) for cursor in explains] + [None] * (len(batch) - len(explains))
         failed = next((at for at, plan in enumerate(plans) if plan is None), None)
         if failed is None:
             return plans
-        if failed < len(prepares) and _succeeded(prepares[failed][1]):  # prepared, then its plan refused
-            self._run(queries.get("deallocate_prepared", version), name=prepares[failed][0])
         alone = self._generic_cost(*batch[failed])
         return plans[:failed] + [alone] + (self._planned(batch[failed + 1:]) if failed + 1 < len(batch) else [])
 
-    def _send(self, query: str, version: int, **params: sql.Composable) -> psycopg.Cursor:
-        """Queue query `query` in the open pipeline; its cursor holds the result once the pipeline is synced."""
-        cursor = self.conn.cursor()
-        cursor.execute(sql.SQL(queries.get(query, version)).format(**params))
-        return cursor
+    def _template(self, query: str) -> sql.SQL:
+        """Query `query` for this server, ready to format; read and wrapped once."""
+        if query not in self._templates:
+            self._templates[query] = sql.SQL(queries.get(query, self.conn.info.server_version))
+        return self._templates[query]
 
     def _generic_cost(self, statement: str, n_params: int) -> PlanCost | None:
         version = self.conn.info.server_version
