@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import re
 from contextlib import contextmanager
+from functools import cache
 from dataclasses import dataclass
 from typing import Any, Iterator, Sequence
 
@@ -298,6 +299,7 @@ class Planner:
         return self._row(template, **params)[0]
 
 
+@cache
 def _nulls(n_params: int) -> sql.Composable:
     """The parameter list ``(NULL, …)`` that executes a prepared statement of `n_params` parameters."""
     return sql.SQL("({})").format(sql.SQL(", ").join([sql.NULL] * n_params)) if n_params else sql.SQL("")
