@@ -15,6 +15,7 @@ ROLE = "pgdiag_planner_batch"
 GOOD = ("SELECT v FROM pb_open WHERE id = $1", 1)
 REFUSED = ("SELECT id FROM pb_closed WHERE id = $1", 1)
 INVALID = ("SELECT FROM WHERE", 0)
+BY_V = ("SELECT id FROM pb_open WHERE v = $1", 1)
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +58,21 @@ def test_a_plan_is_made_again_only_when_the_hypothetical_indexes_change(db: Test
             with_second = planner.generic_cost(*GOOD)
         assert with_second is not with_first and first != second
         assert planner.generic_cost(*GOOD) is plain
+
+
+def test_plans_with_an_index_in_one_trip_match_those_made_around_it(db: TestDatabase, reader: str) -> None:
+    """The index, the plans and its removal in one pipeline give the plans made inside `hypothetical_index`;
+    a refused statement makes it start again the slow way, and nothing is left in the session either way."""
+    with Planner.open(parse(db.dsn)) as planner:
+        if not planner.has_hypopg:
+            return
+        with planner.hypothetical_index("public", "pb_open", ["v"], (True,)) as slow:
+            expected = planner.generic_costs([BY_V, INVALID])
+        name, plans = planner.costs_with_index("public", "pb_open", ["v"], (True,), [BY_V, INVALID])
+        assert plans[1] is None and plans[0] is not None and name != slow
+        assert plans[0].total_cost == expected[0].total_cost and name in plans[0].index_names()
+        name, plans = planner.costs_with_index("public", "pb_open", ["v"], (False,), [BY_V])
+        assert name in plans[0].index_names()
+        left = planner.conn.execute("SELECT (SELECT count(*) FROM hypopg_list_indexes), "
+                                    "(SELECT count(*) FROM pg_prepared_statements)").fetchone()
+    assert left == (0, 0)

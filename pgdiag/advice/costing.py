@@ -80,9 +80,7 @@ def prove(candidate: Candidate, planner: Planner) -> Proof:
     if not planned:
         return proof
     try:  # one hypothetical index for all the statements: creating it costs more than planning one
-        with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns),
-                                        candidate.descending) as name:
-            after = plans_of(planner, [statement for statement, _ in planned])
+        name, after = plans_with_index(planner, candidate, [statement for statement, _ in planned])
     except refused_errors() as exc:
         return Proof(candidate, validated=True, note=f"hypopg refused the index: {exc.diag.message_primary}")
     proof.costs = [StatementCost(statement, before.total_cost, plan.total_cost, name in plan.index_names())
@@ -172,6 +170,14 @@ def plans_of(planner: Planner, statements: Sequence[StatementRef]) -> list[PlanC
     together (one round trip for many)."""
     planned = [planning_text(s.text, s.n_params, s.rows_per_call) for s in statements]
     return planner.generic_costs([(p.text, p.n_params) for p in planned])
+
+
+def plans_with_index(planner: Planner, candidate: Candidate,
+                     statements: Sequence[StatementRef]) -> tuple[str, list[PlanCost | None]]:
+    """The statements' generic plans (as `plans_of`) with the candidate as a hypothetical index, and its name."""
+    planned = [planning_text(s.text, s.n_params, s.rows_per_call) for s in statements]
+    return planner.costs_with_index(candidate.schema, candidate.table, list(candidate.columns), candidate.descending,
+                                    [(p.text, p.n_params) for p in planned])
 
 
 def _selectivity(candidate: Candidate, rows: float, stats: Statistics) -> float:

@@ -30,7 +30,7 @@ HIDE_INDEX_HYPOPG = (1, 4)
 # Query files the planner uses; explain_generic exists from PostgreSQL 16, the prepared-statement
 # trio serves every version.
 QUERIES = ("hypopg_schema", "explain_generic", "prepare_generic", "explain_prepared", "deallocate_prepared",
-           "deallocate_all", "hypopg_create",
+           "deallocate_all", "hypopg_create", "hypopg_reset",
            "hypopg_drop", "unreadable_tables", "view_definitions")
 INSUFFICIENT_PRIVILEGE = "42501"
 PLAN_BATCH = 50
@@ -179,15 +179,7 @@ class Planner:
         try:
             with self.conn.pipeline():
                 for statement, n_params in batch:
-                    explain = self.conn.cursor()
-                    if generic:
-                        explain.execute(self._template("explain_generic").format(statement=sql.SQL(statement)))
-                    else:
-                        name = sql.Identifier(f"pgdiag_plan_{next(self._names)}")
-                        commands.execute(self._template("prepare_generic").format(name=name,
-                                                                                  statement=sql.SQL(statement)))
-                        explain.execute(self._template("explain_prepared").format(name=name, params=_nulls(n_params)))
-                    explains.append(explain)
+                    explains.append(self._send_plan(commands, statement, n_params, generic))
                 if not generic:
                     commands.execute(self._template("deallocate_all"))
         except psycopg.Error:
@@ -199,6 +191,49 @@ class Planner:
             return plans
         alone = self._generic_cost(*batch[failed])
         return plans[:failed] + [alone] + (self._planned(batch[failed + 1:]) if failed + 1 < len(batch) else [])
+
+    def _send_plan(self, commands: psycopg.Cursor, statement: str, n_params: int, generic: bool) -> psycopg.Cursor:
+        """Queue the plan of `statement` in the open pipeline (before PostgreSQL 16, its PREPARE on `commands`);
+        the cursor returned holds the plan once the pipeline is synced."""
+        explain = self.conn.cursor()
+        if generic:
+            explain.execute(self._template("explain_generic").format(statement=sql.SQL(statement)))
+        else:
+            name = sql.Identifier(f"pgdiag_plan_{next(self._names)}")
+            commands.execute(self._template("prepare_generic").format(name=name, statement=sql.SQL(statement)))
+            explain.execute(self._template("explain_prepared").format(name=name, params=_nulls(n_params)))
+        return explain
+
+    def costs_with_index(self, schema: str, table: str, columns: list[str], descending: tuple[bool, ...],
+                         statements: Sequence[tuple[str, int]]) -> tuple[str, list[PlanCost | None]]:
+        """The generic plans of `statements` with one hypothetical index in place, and that index's name: the
+        index made, the statements planned and the index removed in one round trip when no other hypothetical
+        index is in place and they fit in a batch. Raises as `hypothetical_index` does when hypopg refuses it."""
+        if self._live or len(statements) > PLAN_BATCH or self.hypopg_schema is None:
+            with self.hypothetical_index(schema, table, columns, descending) as name:
+                return name, self.generic_costs(statements)
+        generic = self.conn.info.server_version >= GENERIC_PLAN_VERSION
+        hypopg = {"hypopg_schema": sql.Identifier(self.hypopg_schema)}
+        created, commands = self.conn.cursor(), self.conn.cursor()
+        try:
+            with self.conn.pipeline():
+                created.execute(self._template("hypopg_create").format(
+                    definition=sql.Literal(_definition(schema, table, columns, descending)), **hypopg))
+                explains = [self._send_plan(commands, statement, n_params, generic) for statement, n_params in statements]
+                commands.execute(self._template("hypopg_reset").format(**hypopg))
+                if not generic:
+                    commands.execute(self._template("deallocate_all"))
+            plans = [_plan_cost(cursor) for cursor in explains]
+            row = created.fetchone()
+            if row is not None and all(plans):
+                return str(row[1]), plans
+        except psycopg.Error:
+            pass
+        self.conn.execute(self._template("hypopg_reset").format(**hypopg))  # a failure left them: start again alone
+        if not generic:
+            self.conn.execute(self._template("deallocate_all"))
+        with self.hypothetical_index(schema, table, columns, descending) as name:
+            return name, self.generic_costs(statements)
 
     def _template(self, query: str) -> sql.SQL:
         """Query `query` for this server, ready to format; read and wrapped once."""
@@ -259,9 +294,7 @@ class Planner:
         column descending, as the index advised would); yield its name."""
         if self.hypopg_schema is None:
             raise RuntimeError("hypopg is not installed in this database")
-        order = list(descending) + [False] * len(columns)
-        keys = ", ".join(column_list([c]) + (" DESC" if d else "") for c, d in zip(columns, order))
-        definition = f"CREATE INDEX ON {qualified(schema, table)} ({keys})"
+        definition = _definition(schema, table, columns, descending)
         version = self.conn.info.server_version
         params = {"hypopg_schema": sql.Identifier(self.hypopg_schema)}
         indexrelid, name = self._row(queries.get("hypopg_create", version), definition=sql.Literal(definition),
@@ -297,6 +330,14 @@ class Planner:
 
     def _one(self, template: str, **params: sql.Composable) -> Any:
         return self._row(template, **params)[0]
+
+
+def _definition(schema: str, table: str, columns: list[str], descending: tuple[bool, ...]) -> str:
+    """The CREATE INDEX statement hypopg is given for a btree index on `columns` (a True in `descending` sorts
+    that column descending)."""
+    order = list(descending) + [False] * len(columns)
+    keys = ", ".join(column_list([c]) + (" DESC" if d else "") for c, d in zip(columns, order))
+    return f"CREATE INDEX ON {qualified(schema, table)} ({keys})"
 
 
 @cache
