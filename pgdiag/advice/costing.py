@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from pgdiag.advice.candidates import INDEX_MAX_KEYS, Candidate, StatementRef
 from pgdiag.advice.statistics import Statistics, TableSize
@@ -75,18 +75,16 @@ def prove(candidate: Candidate, planner: Planner) -> Proof:
     if len(candidate.columns) > INDEX_MAX_KEYS:
         return Proof(candidate, validated=True, note=f"more than {INDEX_MAX_KEYS} key columns: PostgreSQL cannot "
                      "build it")
-    plain = [(statement, plan_of(planner, statement)) for statement in candidate.statements]
+    plain = zip(candidate.statements, plans_of(planner, candidate.statements))
     planned = [(statement, before) for statement, before in plain if before is not None]
     if not planned:
         return proof
     try:  # one hypothetical index for all the statements: creating it costs more than planning one
-        with planner.hypothetical_index(candidate.schema, candidate.table, list(candidate.columns),
-                                        candidate.descending) as name:
-            after = [(statement, before, plan_of(planner, statement)) for statement, before in planned]
+        name, after = plans_with_index(planner, candidate, [statement for statement, _ in planned])
     except refused_errors() as exc:
         return Proof(candidate, validated=True, note=f"hypopg refused the index: {exc.diag.message_primary}")
     proof.costs = [StatementCost(statement, before.total_cost, plan.total_cost, name in plan.index_names())
-                   for statement, before, plan in after if plan is not None]
+                   for (statement, before), plan in zip(planned, after) if plan is not None]
     return proof
 
 
@@ -106,14 +104,14 @@ def estimate(candidate: Candidate, stats: Statistics, planner: Planner | None = 
     rows, pages = table.rows, table.pages
     scan_cost = pages * SEQ_PAGE_COST + rows * (CPU_TUPLE_COST + CPU_OPERATOR_COST)
     matching = rows * _selectivity(candidate, rows, stats)
-    for statement in candidate.statements:
+    plans = plans_of(planner, candidate.statements) if planner is not None else [None] * len(candidate.statements)
+    for statement, plan in zip(candidate.statements, plans):
         stops_early = statement in candidate.stops_early
         fetched = min(matching, max(1.0, statement.rows_per_call)) if stops_early else matching
         index_cost = _index_scan_cost(rows, pages, fetched) if stops_early else \
             min(_index_scan_cost(rows, pages, fetched), _bitmap_scan_cost(rows, pages, fetched))
         before, rest = scan_cost, 0.0
         if planner is not None:
-            plan = plan_of(planner, statement)
             if plan is None:
                 continue
             before = plan.total_cost
@@ -167,10 +165,19 @@ def _index_scan_cost(rows: float, pages: float, fetched: float) -> float:
     return descent + min(fetched, pages) * RANDOM_PAGE_COST + fetched * CPU_TUPLE_COST
 
 
-def plan_of(planner: Planner, statement: StatementRef) -> PlanCost | None:
-    """The statement's generic plan, with its LIMIT as many rows as its calls returned on average."""
-    planned = planning_text(statement.text, statement.n_params, statement.rows_per_call)
-    return planner.generic_cost(planned.text, planned.n_params)
+def plans_of(planner: Planner, statements: Sequence[StatementRef]) -> list[PlanCost | None]:
+    """The statements' generic plans, each with its LIMIT as many rows as its calls returned on average, planned
+    together (one round trip for many)."""
+    planned = [planning_text(s.text, s.n_params, s.rows_per_call) for s in statements]
+    return planner.generic_costs([(p.text, p.n_params) for p in planned])
+
+
+def plans_with_index(planner: Planner, candidate: Candidate,
+                     statements: Sequence[StatementRef]) -> tuple[str, list[PlanCost | None]]:
+    """The statements' generic plans (as `plans_of`) with the candidate as a hypothetical index, and its name."""
+    planned = [planning_text(s.text, s.n_params, s.rows_per_call) for s in statements]
+    return planner.costs_with_index(candidate.schema, candidate.table, list(candidate.columns), candidate.descending,
+                                    [(p.text, p.n_params) for p in planned])
 
 
 def _selectivity(candidate: Candidate, rows: float, stats: Statistics) -> float:

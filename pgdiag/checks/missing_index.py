@@ -15,7 +15,7 @@ from pgdiag.advice.candidates import (
     merge,
     trimmed,
 )
-from pgdiag.advice.costing import Proof, cannot_pass, estimate, prove
+from pgdiag.advice.costing import Proof, cannot_pass, estimate, plans_of, prove
 from pgdiag.advice.index_plan import PlannedIndex, TableNeeds, plan_table
 from pgdiag.advice.statistics import statistics
 from pgdiag.advice.views import through_views
@@ -87,9 +87,11 @@ class MissingIndex(Check):
         tenant = tenant_schema(snapshot, settings.tenancy)
         candidates = merge(self._candidates(snapshot, load, tenant.column if tenant else None))
         stats = statistics(snapshot)
+        candidates = [c for c in candidates if not cannot_pass(c, stats, settings.min_factor)]
+        if self.planner is not None:  # every plan without an index first, many to a round trip: the proofs reuse them
+            plans_of(self.planner, list(dict.fromkeys(s for c in candidates for s in c.statements)))
         by_table: dict[tuple[str, str], list[PlannedIndex]] = {}
-        for proof in (self._proof(snapshot, candidate) for candidate in candidates
-                      if not cannot_pass(candidate, stats, settings.min_factor)):
+        for proof in (self._proof(snapshot, candidate) for candidate in candidates):
             table = (proof.candidate.schema, proof.candidate.table)
             helped = accepted(proof.costs, settings.min_factor, upkeep(snapshot, *table))
             if helped:
