@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+from contextlib import closing
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -148,7 +149,9 @@ def digest(path: Path) -> str:
 
 
 def foreign_sqlite(path: Path) -> None:
-    with sqlite3.connect(path) as conn:
+    # closing(): a connection's `with` only commits; closed by the garbage collector, whenever it runs, it
+    # would leave or remove its -wal file at a moment the test does not control.
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("CREATE TABLE users (id integer PRIMARY KEY, name text)")
         conn.execute("INSERT INTO users (name) VALUES ('alice')")
 
@@ -157,7 +160,7 @@ def damaged_store(path: Path) -> None:
     """A real store whose pages (everything after the 100-byte file header) are overwritten."""
     with open_store(str(path), create=True):
         pass
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     data = bytearray(path.read_bytes())
     data[100:] = b"\xa5" * (len(data) - 100)
