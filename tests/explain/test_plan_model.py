@@ -78,7 +78,10 @@ def test_an_initplan_is_paid_by_the_node_that_reads_it(data: TestDatabase) -> No
     scan = one(plan, lambda n: n.relation == "items")
     assert initplan.parent is plan.root and scan.depth > 1
     assert scan.own_ms == pytest.approx(scan.total_ms - initplan.total_ms, abs=0.002)
-    assert plan.root.own_ms < initplan.total_ms or initplan.total_ms < 0.01
+    # The root pays for its other children only: the InitPlan's time is not taken off it a second time (a
+    # comparison of measured times instead failed under load, when the root's own 0.12 ms outgrew it).
+    others = sum(child.total_ms for child in plan.root.children if child is not initplan)
+    assert plan.root.own_ms == pytest.approx(plan.root.total_ms - others, abs=0.002)
     assert_adds_up(plan)
 
 
