@@ -168,16 +168,20 @@ def _index_scan_cost(rows: float, pages: float, fetched: float) -> float:
 def plans_of(planner: Planner, statements: Sequence[StatementRef]) -> list[PlanCost | None]:
     """The statements' generic plans, each with its LIMIT as many rows as its calls returned on average, planned
     together (one round trip for many)."""
-    planned = [planning_text(s.text, s.n_params, s.rows_per_call) for s in statements]
-    return planner.generic_costs([(p.text, p.n_params) for p in planned])
+    return planner.generic_costs(_planning_texts(statements))
 
 
 def plans_with_index(planner: Planner, candidate: Candidate,
                      statements: Sequence[StatementRef]) -> tuple[str, list[PlanCost | None]]:
     """The statements' generic plans (as `plans_of`) with the candidate as a hypothetical index, and its name."""
-    planned = [planning_text(s.text, s.n_params, s.rows_per_call) for s in statements]
     return planner.costs_with_index(candidate.schema, candidate.table, list(candidate.columns), candidate.descending,
-                                    [(p.text, p.n_params) for p in planned])
+                                    _planning_texts(statements))
+
+
+def _planning_texts(statements: Sequence[StatementRef]) -> list[tuple[str, int]]:
+    """Each statement's text for a generic plan (`planning_text`) and its number of parameters."""
+    planned = [planning_text(s.text, s.n_params, s.rows_per_call) for s in statements]
+    return [(p.text, p.n_params) for p in planned]
 
 
 def _selectivity(candidate: Candidate, rows: float, stats: Statistics) -> float:

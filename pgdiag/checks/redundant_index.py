@@ -18,8 +18,8 @@ from pgdiag.core.snapshot import Snapshot
 from pgdiag.core.sqltext import qualified
 
 _REVERSED = 3  # indoption bits DESC | NULLS FIRST: a backward scan flips both
-_COMPARED = ["table_oid", "_predicate", "_leading", "index_oid", "n_key_columns", "attnums", "opclasses", "collations",
-             "options"]
+_COVERAGE = ["index_oid", "n_key_columns", "attnums", "opclasses", "collations", "options"]  # what `_covers` reads
+_PAIRED_ON = ["table_oid", "_predicate", "_leading"]
 _DROPPABLE = ["is_unique", "constraint_type", "referenced_by_fk"]  # what `pinned` and the unique test read
 
 
@@ -72,13 +72,13 @@ class RedundantIndex(Check):
         # rows after.
         comparable = indexes.loc[~indexes["index_oid"].isin(judged_duplicates(snapshot)["index_oid"])
                                  & indexes["is_valid"].astype(bool) & indexes["method"].eq("btree")
-                                 & indexes["expressions"].isna(), _COMPARED[3:] + _DROPPABLE + ["table_oid", "predicate"]]
+                                 & indexes["expressions"].isna(), ["table_oid", "predicate", *_COVERAGE, *_DROPPABLE]]
         comparable = comparable.assign(_predicate=comparable["predicate"].fillna(""),
                                        _leading=comparable["attnums"].str[0])
         shorter = comparable[~comparable["is_unique"].astype(bool) & ~pinned(comparable)]
         # A cover has the same leading column (paired on it, vectorised) and more key columns.
-        pairs = shorter[_COMPARED].merge(comparable[_COMPARED], on=["table_oid", "_predicate", "_leading"],
-                                         suffixes=("", "_cover"))
+        compared = _PAIRED_ON + _COVERAGE
+        pairs = shorter[compared].merge(comparable[compared], on=_PAIRED_ON, suffixes=("", "_cover"))
         pairs = pairs[pairs["n_key_columns"] < pairs["n_key_columns_cover"]]
         if pairs.empty:
             return

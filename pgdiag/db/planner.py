@@ -12,8 +12,8 @@ from __future__ import annotations
 import itertools
 import re
 from contextlib import contextmanager
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Iterator, Sequence
 
 import psycopg

@@ -27,7 +27,8 @@ from psycopg.postgres import types
 CHUNK_ROWS = 1000
 CHUNKED_LIBPQ = 170000
 """The first libpq with chunked rows (``PQsetChunkedRowsMode``): older ones fetch the result whole."""
-NUMERIC_TYPES = frozenset(types.get(name).oid for name in ("int2", "int4", "int8", "oid", "float4", "float8", "numeric"))
+NUMERIC_TYPES = frozenset(types.get(name).oid
+                          for name in ("int2", "int4", "int8", "oid", "float4", "float8", "numeric"))
 
 
 @dataclass(frozen=True)

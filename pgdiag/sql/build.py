@@ -216,8 +216,7 @@ class Builder(ConditionBuilder):
                            role=role)
             self.refs.append(ref)
             known = self.lookup(schema, node.relname) if self.lookup is not None and schema is not None else None
-            relation = Relation(alias or node.relname, schema if alias is None else None, ref,
-                                frozenset(known) if known is not None else None)
+            relation = Relation(alias or node.relname, schema if alias is None else None, ref, known)
         scope.relations.append(relation)
         return relation
 

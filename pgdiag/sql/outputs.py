@@ -6,13 +6,13 @@ column, so a predicate on it is dropped instead of pinned on the wrong table.
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Collection, Iterable
 
 from pglast import ast
 from pglast.enums import SetOperation
 
-Columns = frozenset[str] | None
-"""Known output column names, or None when they cannot be told (``SELECT *``, functions)."""
+Columns = Collection[str] | None
+"""Known column names (only ever asked ``in``), or None when they cannot be told (``SELECT *``, functions)."""
 
 UNNAMED = "?column?"
 
